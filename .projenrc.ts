@@ -1,0 +1,104 @@
+import { awscdk, javascript } from 'projen';
+
+/** Handlers that run on AWS Lambda; each is bundled into `assets/<name>.lambda/index.js`. */
+const HANDLERS = ['url-check', 'ssh-check', 'route53-check', 'slack-notify', 'opsgenie-notify'];
+
+/**
+ * The Node.js 22 Lambda runtime ships AWS SDK v3, so the bundles leave it out. `ssh2`
+ * has optional native parts that it replaces with pure JavaScript when they are absent.
+ */
+const BUNDLE_EXTERNALS = ['@aws-sdk/*', 'cpu-features', '*.node'];
+
+const project = new awscdk.AwsCdkConstructLibrary({
+  name: 'cdk-cpu-first-line-support',
+  description:
+    'An unattended first line of support for an EC2 instance whose CPU maxes out: check it, reboot it, check again, then tell Slack or page OpsGenie.',
+  author: 'cdk-cpu-first-line-support maintainers',
+  authorAddress: 'maintainers@example.com',
+  repositoryUrl: 'https://github.com/cdk-cpu-first-line-support/cdk-cpu-first-line-support.git',
+  license: 'Apache-2.0',
+  keywords: ['cdk', 'awscdk', 'ec2', 'cpu', 'cloudwatch', 'step-functions', 'reboot', 'slack', 'opsgenie', 'auto-remediation'],
+  defaultReleaseBranch: 'main',
+  packageManager: javascript.NodePackageManager.NPM,
+  projenrcTs: true,
+
+  cdkVersion: '2.200.0',
+  jsiiVersion: '~6.0.0',
+
+  tsconfigDevFile: 'tsconfig.dev.json',
+  tsconfigDev: {
+    include: ['.projenrc.ts', 'lambda/**/*.ts', 'local/**/*.ts'],
+    compilerOptions: {},
+  },
+  eslintOptions: {
+    dirs: ['src'],
+    devdirs: ['test', 'lambda', 'local', 'projenrc', '.projenrc.ts'],
+    projectService: false,
+    tsconfigPath: './tsconfig.dev.json',
+  },
+
+  lambdaAutoDiscover: false,
+  devDeps: [
+    '@aws-sdk/client-ec2@^3',
+    '@aws-sdk/client-route-53@^3',
+    '@aws-sdk/client-secrets-manager@^3',
+    '@types/aws-lambda',
+    '@types/ssh2',
+    'aws-local-stepfunctions@^3',
+    'aws-sdk-client-mock@^4',
+    'cdk-nag@^2',
+    'ssh2@^1.17.0',
+  ],
+
+  jestOptions: {
+    jestConfig: {
+      setupFiles: ['<rootDir>/test/setup.ts'],
+      testTimeout: 30_000,
+    },
+  },
+
+  publishToPypi: {
+    distName: 'cdk-cpu-first-line-support',
+    module: 'cdk_cpu_first_line_support',
+  },
+  publishToMaven: {
+    javaPackage: 'io.github.cdkcpufirstlinesupport',
+    mavenGroupId: 'io.github.cdk-cpu-first-line-support',
+    mavenArtifactId: 'cdk-cpu-first-line-support',
+  },
+  publishToNuget: {
+    dotNetNamespace: 'CdkCpuFirstLineSupport',
+    packageId: 'CdkCpuFirstLineSupport',
+  },
+  publishToGo: {
+    moduleName: 'github.com/cdk-cpu-first-line-support/cdk-cpu-first-line-support-go',
+  },
+
+  gitignore: ['/cdk.out/', '/local/cdk.out/'],
+});
+
+for (const name of HANDLERS) {
+  project.bundler.addBundle(`lambda/${name}.lambda.ts`, {
+    platform: 'node',
+    target: 'node22',
+    externals: BUNDLE_EXTERNALS,
+  });
+}
+
+// The handler sources are not shipped; their bundles in assets/ are.
+project.addPackageIgnore('/lambda/');
+project.addPackageIgnore('/local/');
+project.addPackageIgnore('/.ci/');
+
+// Python, Java, .NET and Go packaging needs toolchains that a local build does not have;
+// the release workflow packages each language in its own job.
+const packageAll = project.tasks.tryFind('package-all');
+packageAll?.reset();
+packageAll?.spawn(project.tasks.tryFind('package:js')!);
+
+project.addTask('demo', {
+  description: 'Synthesize an example stack and run its state machine locally through the main scenarios',
+  exec: 'ts-node --project tsconfig.dev.json local/demo.ts',
+});
+
+project.synth();
