@@ -1,5 +1,3 @@
-export class Hello {
-  public sayHello() {
-    return 'hello, world!';
-  }
-}
+export * from './cpu-first-line-support';
+export * from './notifier';
+export * from './options';

@@ -1,0 +1,140 @@
+/**
+ * Incidents played through a synthesized example stack on this machine: the fakes stand
+ * in for the instance, Slack, OpsGenie and the AWS APIs; the workflow and the handlers
+ * are the real ones. Used by `npx projen demo` and by the workflow tests.
+ */
+import { GetHealthCheckStatusCommand } from '@aws-sdk/client-route-53';
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { CpuFirstLineSupport, CpuFirstLineSupportProps, Notifier, OpsGenieEndpoint, OpsGeniePriority } from '../src';
+import { FakeInstance, FakeNotifiers, InstanceHealth, mockAws, ReceivedRequest } from './fakes';
+import { RunReport, runWorkflow } from './harness';
+
+export const INSTANCE_ID = 'i-0123456789abcdef0';
+export const HEALTH_CHECK_ID = 'abcdef01-2345-6789-abcd-ef0123456789';
+export const SLACK_TOKEN_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:slack-bot-token-AbCdEf';
+export const OPSGENIE_KEY_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:opsgenie-api-key-AbCdEf';
+/** Planted secret values: no test may ever find them outside the mocked Secrets Manager. */
+export const SLACK_TOKEN = 'xoxb-planted-slack-token-0000000000';
+export const OPSGENIE_KEY = 'planted-opsgenie-key-11111111-2222';
+
+/** One incident to play. */
+export interface Scenario {
+  readonly name: string;
+  /** How the instance is when the alarm fires. */
+  readonly initialHealth: InstanceHealth;
+  /** How the instance is once it has booted after a reboot. @default 'healthy' */
+  readonly afterReboot?: InstanceHealth;
+  /** How long a reboot takes, in simulated seconds. @default 0 */
+  readonly bootSeconds?: number;
+  /** Makes `GetHealthCheckStatus` throttle on every call. */
+  readonly route53Throttles?: boolean;
+  /** What the fake Slack answers. */
+  readonly slackAnswer?: Record<string, unknown>;
+  /** Props that override the example's. */
+  readonly props?: Partial<CpuFirstLineSupportProps>;
+}
+
+/** What a scenario produced. */
+export interface ScenarioResult {
+  readonly scenario: Scenario;
+  readonly report: RunReport;
+  readonly reboots: number;
+  readonly slackMessages: ReceivedRequest[];
+  readonly opsGenieAlerts: ReceivedRequest[];
+  /** Everything the handlers logged. */
+  readonly logs: string[];
+  /** Real milliseconds per simulated second of waiting. */
+  readonly msPerSecond: number;
+  /** The synthesized stack. */
+  readonly stack: Stack;
+}
+
+/** The incidents the demo plays and the workflow tests assert. */
+export const SCENARIOS: Scenario[] = [
+  { name: 'healthy despite the CPU', initialHealth: 'healthy' },
+  { name: 'hung, back 75 s after the reboot', initialHealth: 'hung', bootSeconds: 75 },
+  { name: 'hung, never back', initialHealth: 'hung', afterReboot: 'hung' },
+  { name: 'hung, Route 53 API throttles until the handler gives up', initialHealth: 'hung', route53Throttles: true },
+  { name: 'hung, back, but Slack rejects the message', initialHealth: 'hung', slackAnswer: { ok: false, error: 'channel_not_found' } },
+];
+
+/** The example stack: one instance, all three checks, Slack for recoveries and OpsGenie for escalations. */
+export function exampleStack(instance: FakeInstance, notifiers: FakeNotifiers, props: Partial<CpuFirstLineSupportProps> = {}) {
+  const app = new App();
+  const stack = new Stack(app, 'ExampleStack', { env: { account: '123456789012', region: 'us-east-1' } });
+  const support = new CpuFirstLineSupport(stack, 'Api', {
+    instanceId: INSTANCE_ID,
+    healthCheckId: HEALTH_CHECK_ID,
+    urlCheck: { port: instance.httpPort, path: '/health', timeout: Duration.seconds(2) },
+    sshCheck: { port: instance.sshPort, timeout: Duration.seconds(2) },
+    recoveryNotifier: Notifier.slack({
+      botToken: secretsmanager.Secret.fromSecretCompleteArn(stack, 'SlackToken', SLACK_TOKEN_ARN),
+      channel: 'C0123456789',
+      apiBaseUrl: notifiers.slackApiBaseUrl,
+    }),
+    escalationNotifier: Notifier.opsGenie({
+      apiKey: secretsmanager.Secret.fromSecretCompleteArn(stack, 'OpsGenieKey', OPSGENIE_KEY_ARN),
+      team: 'sre',
+      priority: OpsGeniePriority.P2,
+      endpoint: OpsGenieEndpoint.custom(notifiers.opsGenieBaseUrl),
+    }),
+    ...props,
+  });
+  return { stack, support };
+}
+
+/**
+ * Plays one scenario: starts the fakes, synthesizes the example stack, runs its state
+ * machine locally and tears everything down.
+ *
+ * @param msPerSecond real milliseconds per simulated second of waiting
+ */
+export async function playScenario(scenario: Scenario, msPerSecond = 10): Promise<ScenarioResult> {
+  const instance = await new FakeInstance().start();
+  const notifiers = await new FakeNotifiers().start();
+  const aws = mockAws(instance, INSTANCE_ID, { [SLACK_TOKEN_ARN]: SLACK_TOKEN, [OPSGENIE_KEY_ARN]: OPSGENIE_KEY });
+  const logs: string[] = [];
+  const spies = (['log', 'info', 'warn', 'error', 'debug'] as const).map((level) => {
+    const original = console[level];
+    console[level] = (...args: unknown[]) => {
+      logs.push(args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' '));
+    };
+    return () => {
+      console[level] = original;
+    };
+  });
+  try {
+    instance.health = scenario.initialHealth;
+    instance.afterReboot = scenario.afterReboot ?? 'healthy';
+    instance.bootMs = (scenario.bootSeconds ?? 0) * msPerSecond;
+    if (scenario.slackAnswer) notifiers.slackAnswer = scenario.slackAnswer;
+    if (scenario.route53Throttles) {
+      const throttled = new Error('Rate exceeded');
+      throttled.name = 'ThrottlingException';
+      aws.route53.on(GetHealthCheckStatusCommand).rejects(throttled);
+    }
+    const { stack, support } = exampleStack(instance, notifiers, scenario.props);
+    const report = await runWorkflow(support, { msPerWaitSecond: msPerSecond });
+    return {
+      scenario,
+      report,
+      reboots: instance.reboots,
+      slackMessages: notifiers.slackMessages,
+      opsGenieAlerts: notifiers.opsGenieAlerts,
+      logs,
+      msPerSecond,
+      stack,
+    };
+  } finally {
+    spies.forEach((restore) => restore());
+    aws.restore();
+    await Promise.all([instance.stop(), notifiers.stop()]);
+  }
+}
+
+/** The text of a Slack message or an OpsGenie alert, for printing and searching. */
+export function messageText(request: ReceivedRequest): string {
+  const body = request.body ?? {};
+  return [body.text, body.message, body.description].filter((s) => typeof s === 'string').join('\n');
+}

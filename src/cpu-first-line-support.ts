@@ -1,0 +1,433 @@
+import { Annotations, ArnFormat, Duration, Names, Stack, Token } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { CHECK_FUNCTION_TIMEOUT, MAX_CHECK_TIMEOUT, sharedFunction } from './handlers';
+import { INotifier, NotifierConfig } from './notifier';
+import {
+  CpuAlarmOptions,
+  InstanceAddress,
+  RecheckOptions,
+  SshCheckOptions,
+  UrlCheckOptions,
+  UrlCheckProtocol,
+} from './options';
+import {
+  validateDuration,
+  validateInteger,
+  validateNumber,
+  validatePattern,
+} from './validation';
+import { buildWorkflow, WorkflowCheck } from './workflow';
+
+/** Properties of a `CpuFirstLineSupport`. */
+export interface CpuFirstLineSupportProps {
+  /**
+   * The ID of the EC2 instance to watch, check and, if needed, reboot, such as
+   * `i-0123456789abcdef0`. The instance must be in the stack's account and region.
+   */
+  readonly instanceId: string;
+
+  /**
+   * Who is told when the instance is still unhealthy after the reboot, or when the
+   * workflow itself fails. Usually `Notifier.opsGenie(...)`.
+   */
+  readonly escalationNotifier: INotifier;
+
+  /**
+   * Who is told that the instance failed its checks and recovered after a reboot.
+   * Usually `Notifier.slack(...)`.
+   *
+   * @default - no message; the recovery is visible in the execution history only
+   */
+  readonly recoveryNotifier?: INotifier;
+
+  /**
+   * The ID of a Route 53 health check that watches the instance. When set, every run
+   * checks its status with `GetHealthCheckStatus`, judged as Route 53 judges it: healthy
+   * while more than 18% of the checkers report healthy.
+   *
+   * @default - no Route 53 check
+   * @see https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-failover-determining-health-of-endpoints.html
+   */
+  readonly healthCheckId?: string;
+
+  /**
+   * The URL check.
+   *
+   * @default - `GET http://<public IP>:80/`, healthy on 200-399 within 10 seconds
+   */
+  readonly urlCheck?: UrlCheckOptions;
+
+  /**
+   * The SSH check.
+   *
+   * @default - an SSH handshake with port 22 of the public IP within 10 seconds
+   */
+  readonly sshCheck?: SshCheckOptions;
+
+  /**
+   * The CPU alarm that starts the workflow.
+   *
+   * @default - Maximum CPUUtilization >= 100% for one 5-minute period
+   */
+  readonly cpuAlarm?: CpuAlarmOptions;
+
+  /**
+   * When to check again after the reboot.
+   *
+   * @default - after 60 seconds, then every 30 seconds, until 10 minutes after the reboot
+   */
+  readonly recheck?: RecheckOptions;
+
+  /**
+   * The VPC to run the URL and SSH check functions in. Needed to reach a private IP
+   * address; the subnets need a route to the EC2 API (a NAT gateway or an EC2 interface
+   * endpoint), and the instance's security group must admit the functions' security group.
+   *
+   * @default - the check functions run outside any VPC and reach public addresses only
+   */
+  readonly vpc?: ec2.IVpc;
+
+  /**
+   * Where in `vpc` to place the check functions.
+   *
+   * @default - the VPC's private subnets with egress
+   */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+
+  /**
+   * The state machine's name. Names are unique per account and region.
+   *
+   * @default - a unique name derived from the construct's path
+   */
+  readonly stateMachineName?: string;
+}
+
+const INSTANCE_ID = /^i-([0-9a-f]{8}|[0-9a-f]{17})$/;
+const HEALTH_CHECK_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const HTTP_URL = /^https?:\/\/[^\s/]+(\/[^\s]*)?$/;
+const HTTP_CODES = /^([1-5]\d\d(-[1-5]\d\d)?)(,[1-5]\d\d(-[1-5]\d\d)?)*$/;
+const HTTP_METHODS = /^(GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS)$/;
+const STATISTIC = /^(Maximum|Minimum|Average|Sum|SampleCount|p(\d{1,2}(\.\d+)?|100))$/;
+const STATE_MACHINE_NAME = /^[0-9A-Za-z_-]{1,80}$/;
+
+/** More re-checks than this would crowd the execution history; see `RecheckOptions`. */
+const MAX_RECHECKS = 200;
+
+/**
+ * An unattended first line of support for an EC2 instance whose CPU maxes out.
+ *
+ * A CloudWatch alarm on the instance's CPU starts a Step Functions workflow that checks
+ * the instance (URL, Route 53 health check, SSH handshake). If a check fails, it reboots
+ * the instance and checks again until the instance is healthy or a deadline passes, then
+ * tells the recovery notifier that it recovered, or the escalation notifier that it did not.
+ *
+ * The check and notifier functions are shared by every `CpuFirstLineSupport` in a stack;
+ * each instance adds an alarm, an EventBridge rule, a state machine and its role.
+ */
+export class CpuFirstLineSupport extends Construct {
+  /** The alarm on the instance's `CPUUtilization` that starts the workflow. */
+  public readonly alarm: cloudwatch.Alarm;
+
+  /** The EventBridge rule that starts the workflow when the alarm enters `ALARM`. */
+  public readonly rule: events.Rule;
+
+  /** The workflow: check, reboot, re-check, notify. */
+  public readonly stateMachine: sfn.StateMachine;
+
+  /**
+   * The role of the state machine and of the rule's target. Its only permissions:
+   * invoke this workflow's functions, reboot this instance, start this state machine.
+   */
+  public readonly role: iam.IRole;
+
+  /** The function that runs the URL check (shared in the stack), if the check is enabled. */
+  public readonly urlCheckFunction?: lambda.IFunction;
+
+  /** The function that runs the SSH check (shared in the stack), if the check is enabled. */
+  public readonly sshCheckFunction?: lambda.IFunction;
+
+  /** The function that runs the Route 53 check (shared in the stack), if `healthCheckId` is set. */
+  public readonly route53CheckFunction?: lambda.IFunction;
+
+  /** The function of the escalation notifier. */
+  public readonly escalationFunction: lambda.IFunction;
+
+  /** The function of the recovery notifier, if one is set. */
+  public readonly recoveryFunction?: lambda.IFunction;
+
+  constructor(scope: Construct, id: string, props: CpuFirstLineSupportProps) {
+    super(scope, id);
+    validateProps(this, props);
+
+    const stack = Stack.of(this);
+    const { instanceId } = props;
+    const instanceArn = stack.formatArn({ service: 'ec2', resource: 'instance', resourceName: instanceId });
+
+    // Checks, in the order their results appear in each run.
+    const checks: WorkflowCheck[] = [];
+    const url = props.urlCheck ?? {};
+    if (url.enabled ?? true) {
+      this.urlCheckFunction = this.checkFunction('CpuFirstLineSupportUrlCheck', 'url-check',
+        'cdk-cpu-first-line-support: answers whether an instance serves a URL', props);
+      const protocol = url.protocol ?? UrlCheckProtocol.HTTP;
+      checks.push({
+        title: 'URL',
+        handler: this.urlCheckFunction,
+        event: {
+          instanceId,
+          ...(url.url !== undefined ? { url: url.url } : {}),
+          protocol,
+          port: url.port ?? (protocol === UrlCheckProtocol.HTTPS ? 443 : 80),
+          path: url.path ?? '/',
+          addressType: url.address ?? InstanceAddress.PUBLIC_IP,
+          method: (url.method ?? 'GET').toUpperCase(),
+          healthyHttpCodes: url.healthyHttpCodes ?? '200-399',
+          timeoutMs: (url.timeout ?? Duration.seconds(10)).toMilliseconds(),
+        },
+      });
+    }
+    if (props.healthCheckId !== undefined) {
+      const fn = sharedFunction(this, {
+        id: 'CpuFirstLineSupportRoute53Check',
+        handler: 'route53-check',
+        description: 'cdk-cpu-first-line-support: reads the status of a Route 53 health check',
+        timeout: CHECK_FUNCTION_TIMEOUT,
+      });
+      fn.addToRolePolicy(new iam.PolicyStatement({
+        actions: ['route53:GetHealthCheckStatus'],
+        resources: [stack.formatArn({
+          service: 'route53',
+          region: '',
+          account: '',
+          resource: 'healthcheck',
+          resourceName: props.healthCheckId,
+        })],
+      }));
+      this.route53CheckFunction = fn;
+      checks.push({ title: 'Route 53 health check', handler: fn, event: { healthCheckId: props.healthCheckId } });
+    }
+    const ssh = props.sshCheck ?? {};
+    if (ssh.enabled ?? true) {
+      this.sshCheckFunction = this.checkFunction('CpuFirstLineSupportSshCheck', 'ssh-check',
+        'cdk-cpu-first-line-support: answers whether an instance completes an SSH handshake', props);
+      checks.push({
+        title: 'SSH',
+        handler: this.sshCheckFunction,
+        event: {
+          instanceId,
+          port: ssh.port ?? 22,
+          addressType: ssh.address ?? InstanceAddress.PUBLIC_IP,
+          timeoutMs: (ssh.timeout ?? Duration.seconds(10)).toMilliseconds(),
+        },
+      });
+    }
+
+    const escalation = props.escalationNotifier.bind(this);
+    const recovery: NotifierConfig | undefined = props.recoveryNotifier?.bind(this);
+    this.escalationFunction = escalation.handler;
+    this.recoveryFunction = recovery?.handler;
+
+    const gracePeriod = props.recheck?.gracePeriod ?? Duration.seconds(60);
+    const interval = props.recheck?.interval ?? Duration.seconds(30);
+    const deadline = props.recheck?.deadline ?? Duration.minutes(10);
+
+    const stateMachineName = props.stateMachineName
+      ?? Names.uniqueResourceName(this, { maxLength: 80, separator: '-', allowedSpecialCharacters: '_-' });
+    const stateMachineArn = stack.formatArn({
+      service: 'states',
+      resource: 'stateMachine',
+      resourceName: stateMachineName,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+
+    // One role for the state machine and the rule target, with its whole policy inline:
+    // each instance adds no IAM resource but this role, and nothing else may widen it.
+    const functions = uniqueFunctions([...checks.map((c) => c.handler), escalation.handler, ...(recovery ? [recovery.handler] : [])]);
+    const role = new iam.Role(this, 'Role', {
+      description: `cdk-cpu-first-line-support workflow for ${instanceId}`,
+      assumedBy: new iam.CompositePrincipal(
+        new iam.ServicePrincipal('states.amazonaws.com'),
+        new iam.ServicePrincipal('events.amazonaws.com'),
+      ),
+      inlinePolicies: {
+        Workflow: new iam.PolicyDocument({
+          statements: [
+            new iam.PolicyStatement({
+              sid: 'InvokeHandlers',
+              actions: ['lambda:InvokeFunction'],
+              resources: functions.flatMap((fn) => [fn.functionArn, `${fn.functionArn}:*`]),
+            }),
+            new iam.PolicyStatement({
+              sid: 'RebootThisInstance',
+              actions: ['ec2:RebootInstances'],
+              resources: [instanceArn],
+            }),
+            new iam.PolicyStatement({
+              sid: 'StartThisWorkflow',
+              actions: ['states:StartExecution'],
+              resources: [stateMachineArn],
+            }),
+          ],
+        }),
+      },
+    });
+    this.role = role.withoutPolicyUpdates();
+
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      stateMachineName,
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      comment: `First line of support for ${instanceId}: check, reboot if unhealthy, re-check, notify.`,
+      role: this.role,
+      definitionBody: sfn.DefinitionBody.fromChainable(buildWorkflow(this, {
+        instanceId,
+        instanceArn,
+        checks,
+        recovery,
+        escalation,
+        gracePeriod,
+        interval,
+        maxRechecks: maxRechecks(gracePeriod, interval, deadline),
+      })),
+    });
+    this.stateMachine.node.addDependency(role);
+
+    const alarmOptions = props.cpuAlarm ?? {};
+    const evaluationPeriods = alarmOptions.evaluationPeriods ?? 1;
+    this.alarm = new cloudwatch.Alarm(this, 'CpuAlarm', {
+      alarmName: alarmOptions.alarmName,
+      alarmDescription: `CPU of ${instanceId} is maxed out; starts the first line of support (cdk-cpu-first-line-support).`,
+      metric: new cloudwatch.Metric({
+        namespace: 'AWS/EC2',
+        metricName: 'CPUUtilization',
+        dimensionsMap: { InstanceId: instanceId },
+        statistic: alarmOptions.statistic ?? 'Maximum',
+        period: alarmOptions.period ?? Duration.minutes(5),
+      }),
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      threshold: alarmOptions.threshold ?? 100,
+      evaluationPeriods,
+      datapointsToAlarm: alarmOptions.datapointsToAlarm ?? evaluationPeriods,
+      treatMissingData: alarmOptions.treatMissingData ?? cloudwatch.TreatMissingData.MISSING,
+    });
+
+    this.rule = new events.Rule(this, 'AlarmRule', {
+      description: `Starts the first line of support for ${instanceId} when its CPU alarm fires.`,
+      eventPattern: {
+        source: ['aws.cloudwatch'],
+        detailType: ['CloudWatch Alarm State Change'],
+        resources: [this.alarm.alarmArn],
+        detail: { state: { value: ['ALARM'] } },
+      },
+      targets: [new targets.SfnStateMachine(this.stateMachine, { role: this.role })],
+    });
+  }
+
+  private checkFunction(id: string, handler: 'url-check' | 'ssh-check', description: string, props: CpuFirstLineSupportProps): lambda.Function {
+    const fn = sharedFunction(this, {
+      id,
+      handler,
+      description,
+      timeout: CHECK_FUNCTION_TIMEOUT,
+      vpc: props.vpc,
+      vpcSubnets: props.vpcSubnets,
+    });
+    // DescribeInstances supports no resource-level permissions: `*` is the narrowest scope.
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['ec2:DescribeInstances'], resources: ['*'] }));
+    return fn;
+  }
+}
+
+/** The number of re-checks after the reboot: one after the grace period, then one per interval until the deadline. */
+function maxRechecks(gracePeriod: Duration, interval: Duration, deadline: Duration): number {
+  return 1 + Math.floor((deadline.toSeconds() - gracePeriod.toSeconds()) / interval.toSeconds());
+}
+
+function uniqueFunctions(functions: lambda.IFunction[]): lambda.IFunction[] {
+  return [...new Set(functions)];
+}
+
+/** Validates every prop at synth time; see `validation.ts`. */
+function validateProps(scope: Construct, props: CpuFirstLineSupportProps): void {
+  validatePattern('instanceId', props.instanceId, INSTANCE_ID, 'an EC2 instance ID such as "i-0123456789abcdef0"');
+  validatePattern('healthCheckId', props.healthCheckId, HEALTH_CHECK_ID,
+    'a Route 53 health check ID such as "abcdef01-2345-6789-abcd-ef0123456789"');
+  validatePattern('stateMachineName', props.stateMachineName, STATE_MACHINE_NAME,
+    '1 to 80 letters, digits, "-" or "_"');
+
+  const url = props.urlCheck ?? {};
+  validatePattern('urlCheck.url', url.url, HTTP_URL, 'an http:// or https:// URL');
+  validateInteger('urlCheck.port', url.port, 1, 65535);
+  validatePattern('urlCheck.path', url.path, /^\/\S*$/, 'a path starting with "/" and without spaces');
+  validatePattern('urlCheck.method', url.method?.toUpperCase(), HTTP_METHODS, 'one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS');
+  validatePattern('urlCheck.healthyHttpCodes', url.healthyHttpCodes, HTTP_CODES,
+    'status codes from 100 to 599 and ranges separated by commas, such as "200", "200,204" or "200-399"');
+  validateDuration('urlCheck.timeout', url.timeout, Duration.seconds(1), MAX_CHECK_TIMEOUT);
+
+  const ssh = props.sshCheck ?? {};
+  validateInteger('sshCheck.port', ssh.port, 1, 65535);
+  validateDuration('sshCheck.timeout', ssh.timeout, Duration.seconds(1), MAX_CHECK_TIMEOUT);
+
+  const urlEnabled = url.enabled ?? true;
+  const sshEnabled = ssh.enabled ?? true;
+  if (!urlEnabled && !sshEnabled && props.healthCheckId === undefined) {
+    throw new Error('At least one check must be enabled: got `urlCheck.enabled: false`, `sshCheck.enabled: false` and no `healthCheckId`');
+  }
+  if (props.vpcSubnets && !props.vpc) {
+    throw new Error('`vpcSubnets` needs `vpc`: got `vpcSubnets` without a `vpc`');
+  }
+  const privateChecks = [
+    urlEnabled && url.url === undefined && url.address === InstanceAddress.PRIVATE_IP ? 'urlCheck' : undefined,
+    sshEnabled && ssh.address === InstanceAddress.PRIVATE_IP ? 'sshCheck' : undefined,
+  ].filter((c) => c !== undefined);
+  if (privateChecks.length > 0 && !props.vpc) {
+    Annotations.of(scope).addWarningV2('cdk-cpu-first-line-support:privateAddressWithoutVpc',
+      `\`${privateChecks.join('` and `')}\` use the private IP address but no \`vpc\` is set: the check functions cannot reach it from outside the VPC.`);
+  }
+
+  const alarm = props.cpuAlarm ?? {};
+  validateNumber('cpuAlarm.threshold', alarm.threshold, 0, 100);
+  validatePattern('cpuAlarm.statistic', alarm.statistic, STATISTIC,
+    'Maximum, Minimum, Average, Sum, SampleCount or a percentile such as "p99"');
+  const period = alarm.period ?? Duration.minutes(5);
+  if (!period.isUnresolved()) {
+    const seconds = period.toSeconds();
+    if (seconds < 60 || seconds > 86_400 || seconds % 60 !== 0) {
+      throw new Error(`\`cpuAlarm.period\` must be a whole number of minutes from 1 minute to 1 day, got ${period.toHumanString()}`);
+    }
+    if (seconds < 300) {
+      Annotations.of(scope).addWarningV2('cdk-cpu-first-line-support:shortAlarmPeriod',
+        `\`cpuAlarm.period\` is ${period.toHumanString()}: EC2 publishes CPU every minute only with detailed monitoring; enable it on the instance.`);
+    }
+    // CloudWatch evaluates at most one day of data, or seven days for periods of an hour or more.
+    const maxEvaluationPeriods = Math.floor((seconds < 3600 ? 86_400 : 7 * 86_400) / seconds);
+    validateInteger('cpuAlarm.evaluationPeriods', alarm.evaluationPeriods, 1, maxEvaluationPeriods);
+  }
+  const evaluationPeriods = alarm.evaluationPeriods ?? 1;
+  validateInteger('cpuAlarm.datapointsToAlarm', alarm.datapointsToAlarm, 1, Token.isUnresolved(evaluationPeriods) ? 100_000 : evaluationPeriods);
+
+  const grace = props.recheck?.gracePeriod ?? Duration.seconds(60);
+  const interval = props.recheck?.interval ?? Duration.seconds(30);
+  const deadline = props.recheck?.deadline ?? Duration.minutes(10);
+  validateDuration('recheck.gracePeriod', props.recheck?.gracePeriod, Duration.seconds(0), Duration.hours(1));
+  validateDuration('recheck.interval', props.recheck?.interval, Duration.seconds(5), Duration.hours(1));
+  validateDuration('recheck.deadline', props.recheck?.deadline, Duration.seconds(5), Duration.days(1));
+  if (!grace.isUnresolved() && !deadline.isUnresolved() && grace.toMilliseconds() >= deadline.toMilliseconds()) {
+    throw new Error(`\`recheck.gracePeriod\` must be shorter than \`recheck.deadline\`, got ${grace.toHumanString()} and ${deadline.toHumanString()}`);
+  }
+  if (!interval.isUnresolved() && !deadline.isUnresolved() && interval.toMilliseconds() >= deadline.toMilliseconds()) {
+    throw new Error(`\`recheck.interval\` must be shorter than \`recheck.deadline\`, got ${interval.toHumanString()} and ${deadline.toHumanString()}`);
+  }
+  if (!grace.isUnresolved() && !interval.isUnresolved() && !deadline.isUnresolved()) {
+    const count = maxRechecks(grace, interval, deadline);
+    if (count > MAX_RECHECKS) {
+      throw new Error(`\`recheck\` allows at most ${MAX_RECHECKS} re-checks, got ${count} (1 + (deadline - gracePeriod) / interval); lengthen \`recheck.interval\` or shorten \`recheck.deadline\``);
+    }
+  }
+}

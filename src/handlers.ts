@@ -1,0 +1,76 @@
+import * as crypto from 'crypto';
+import * as path from 'path';
+import { Duration, Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import { Construct } from 'constructs';
+
+/** The handlers built into `assets/` by the projen bundler (see `.projenrc.ts`). */
+export type HandlerName = 'url-check' | 'ssh-check' | 'route53-check' | 'slack-notify' | 'opsgenie-notify';
+
+/** Directory of a handler's pre-built bundle. Resolves from both `src/` and `lib/`. */
+export function handlerAssetPath(name: HandlerName): string {
+  return path.join(__dirname, '..', 'assets', 'lambda', `${name}.lambda`);
+}
+
+/**
+ * The Lambda timeout of every check function. A check's own timeout must leave room for
+ * the `DescribeInstances` call and the cold start inside it.
+ */
+export const CHECK_FUNCTION_TIMEOUT = Duration.seconds(60);
+
+/** The longest timeout a single check may have; see `CHECK_FUNCTION_TIMEOUT`. */
+export const MAX_CHECK_TIMEOUT = Duration.seconds(45);
+
+/** The Lambda timeout of every notifier function: enough for a few retried HTTP calls. */
+export const NOTIFIER_FUNCTION_TIMEOUT = Duration.seconds(60);
+
+/** Settings for one shared handler function. */
+export interface SharedFunctionOptions {
+  /** Construct ID of the function under its stack; part of the library's contract. */
+  readonly id: string;
+  readonly handler: HandlerName;
+  readonly description: string;
+  readonly timeout: Duration;
+  readonly vpc?: ec2.IVpc;
+  readonly vpcSubnets?: ec2.SubnetSelection;
+}
+
+/**
+ * Returns the stack's one function for a handler, creating it on first use, so that many
+ * `CpuFirstLineSupport` instances in one stack share their handlers.
+ *
+ * Functions placed in a VPC are keyed by the VPC and subnets as well: instances that
+ * check over different networks get different functions.
+ */
+export function sharedFunction(scope: Construct, options: SharedFunctionOptions): lambda.Function {
+  const stack = Stack.of(scope);
+  const id = options.vpc ? `${options.id}${networkKey(stack, options.vpc, options.vpcSubnets)}` : options.id;
+  const existing = stack.node.tryFindChild(id);
+  if (existing) {
+    return existing as lambda.Function;
+  }
+  return new nodejs.NodejsFunction(stack, id, {
+    description: options.description,
+    // With `code` set, NodejsFunction uses the pre-built bundle and never runs esbuild or Docker.
+    code: lambda.Code.fromAsset(handlerAssetPath(options.handler)),
+    handler: 'index.handler',
+    runtime: lambda.Runtime.NODEJS_22_X,
+    architecture: lambda.Architecture.ARM_64,
+    memorySize: 256,
+    timeout: options.timeout,
+    vpc: options.vpc,
+    vpcSubnets: options.vpc ? options.vpcSubnets : undefined,
+    environment: {
+      // Reuse TCP connections to AWS APIs across invocations.
+      AWS_NODEJS_CONNECTION_REUSE_ENABLED: '1',
+    },
+  });
+}
+
+/** A short, stable key for a VPC and subnet selection. */
+function networkKey(stack: Stack, vpc: ec2.IVpc, vpcSubnets?: ec2.SubnetSelection): string {
+  const subnets = vpcSubnets ? stack.resolve(vpc.selectSubnets(vpcSubnets).subnetIds) : [];
+  return crypto.createHash('sha256').update(JSON.stringify([vpc.node.addr, subnets])).digest('hex').slice(0, 8).toUpperCase();
+}
