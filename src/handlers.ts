@@ -5,6 +5,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Construct } from 'constructs';
+import { acceptNagFindings } from './nag';
 
 /** The handlers built into `assets/` by the projen bundler (see `.projenrc.ts`). */
 export type HandlerName = 'url-check' | 'ssh-check' | 'route53-check' | 'slack-notify' | 'opsgenie-notify';
@@ -51,7 +52,7 @@ export function sharedFunction(scope: Construct, options: SharedFunctionOptions)
   if (existing) {
     return existing as lambda.Function;
   }
-  return new nodejs.NodejsFunction(stack, id, {
+  const fn = new nodejs.NodejsFunction(stack, id, {
     description: options.description,
     // With `code` set, NodejsFunction uses the pre-built bundle and never runs esbuild or Docker.
     code: lambda.Code.fromAsset(handlerAssetPath(options.handler)),
@@ -62,11 +63,27 @@ export function sharedFunction(scope: Construct, options: SharedFunctionOptions)
     timeout: options.timeout,
     vpc: options.vpc,
     vpcSubnets: options.vpc ? options.vpcSubnets : undefined,
+    tracing: lambda.Tracing.ACTIVE,
     environment: {
       // Reuse TCP connections to AWS APIs across invocations.
       AWS_NODEJS_CONNECTION_REUSE_ENABLED: '1',
     },
   });
+  acceptNagFindings(fn, [{
+    id: 'Serverless-LambdaDLQ',
+    reason: 'Step Functions invokes the function synchronously and handles its errors with retries and a catch; a dead-letter queue only serves asynchronous invocations.',
+  }]);
+  acceptNagFindings(fn.role!, [{
+    id: 'AwsSolutions-IAM4',
+    reason: 'AWSLambdaBasicExecutionRole grants only what the function needs to write its own logs (logs:CreateLogGroup, CreateLogStream, PutLogEvents).',
+    appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'],
+  }]);
+  acceptNagFindings(fn.role!.node.findChild('DefaultPolicy'), [{
+    id: 'AwsSolutions-IAM5',
+    reason: 'X-Ray (xray:PutTraceSegments, xray:PutTelemetryRecords) and EC2 DescribeInstances support no resource-level permissions: "*" is the narrowest resource they accept.',
+    appliesTo: ['Resource::*'],
+  }]);
+  return fn;
 }
 
 /** A short, stable key for a VPC and subnet selection. */

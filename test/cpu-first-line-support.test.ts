@@ -217,11 +217,11 @@ describe('overrides', () => {
     template.hasResourceProperties('AWS::IAM::Policy', {
       Roles: [stack.resolve(support.route53CheckFunction!.role!.roleName)],
       PolicyDocument: {
-        Statement: [{
+        Statement: Match.arrayWith([{
           Action: 'route53:GetHealthCheckStatus',
           Effect: 'Allow',
           Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:route53:::healthcheck/${HEALTH_CHECK_ID}`]] },
-        }],
+        }]),
       },
     });
   });
@@ -322,7 +322,9 @@ describe('IAM', () => {
     const principals = role.Properties.AssumeRolePolicyDocument.Statement.map((s: any) => s.Principal.Service);
     expect(principals.sort()).toEqual(['events.amazonaws.com', 'states.amazonaws.com']);
     const statements = role.Properties.Policies[0].PolicyDocument.Statement;
-    expect(statements.map((s: any) => s.Sid)).toEqual(['InvokeHandlers', 'RebootThisInstance', 'StartThisWorkflow']);
+    expect(statements.map((s: any) => s.Sid)).toEqual(['InvokeHandlers', 'RebootThisInstance', 'StartThisWorkflow', 'DeliverLogs', 'Trace']);
+    // The two checks and the two notifiers: unqualified ARNs, no wildcard.
+    expect(statements[0].Resource).toHaveLength(4);
     expect(statements[1]).toEqual({
       Sid: 'RebootThisInstance',
       Effect: 'Allow',
@@ -350,11 +352,29 @@ describe('IAM', () => {
     expect(JSON.stringify(readers.find((p) => JSON.stringify(p.Properties.Roles).includes('OpsGenie')))).not.toContain('slack-token');
   });
 
-  test('check functions may describe instances (the API has no resource-level permissions) and nothing else', () => {
+  test('check functions may describe instances (the API has no resource-level permissions), trace, and nothing else', () => {
     const { template, stack, support } = build();
     template.hasResourceProperties('AWS::IAM::Policy', {
       Roles: [stack.resolve(support.urlCheckFunction!.role!.roleName)],
-      PolicyDocument: { Statement: [{ Action: 'ec2:DescribeInstances', Effect: 'Allow', Resource: '*' }] },
+      PolicyDocument: {
+        Statement: [
+          { Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Effect: 'Allow', Resource: '*' },
+          { Action: 'ec2:DescribeInstances', Effect: 'Allow', Resource: '*' },
+        ],
+      },
+    });
+  });
+
+  test('the state machine logs every event to a shared log group with a retention, and traces', () => {
+    const stack = newStack();
+    const { recoveryNotifier, escalationNotifier } = notifiers(stack);
+    new CpuFirstLineSupport(stack, 'Api', { instanceId: INSTANCE_ID, recoveryNotifier, escalationNotifier });
+    new CpuFirstLineSupport(stack, 'Other', { instanceId: 'i-0123456789abcdef1', recoveryNotifier, escalationNotifier });
+    const template = Template.fromStack(stack);
+    template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 365 }, 1);
+    template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      TracingConfiguration: { Enabled: true },
+      LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: true, Destinations: [Match.anyValue()] },
     });
   });
 });
