@@ -10,13 +10,18 @@ import { RebootInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { CfnResource, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { StateMachine } from 'aws-local-stepfunctions';
 import { CpuFirstLineSupport } from '../src';
+import './polyfills';
 import { handler as opsGenieNotify } from '../lambda/opsgenie-notify.lambda';
 import { handler as route53Check } from '../lambda/route53-check.lambda';
 import { handler as slackNotify } from '../lambda/slack-notify.lambda';
 import { handler as sshCheck } from '../lambda/ssh-check.lambda';
 import { handler as urlCheck } from '../lambda/url-check.lambda';
+
+// aws-local-stepfunctions is an ES module package with a CommonJS build; TypeScript's
+// node16 resolution refuses a static import of it from CommonJS, so require its CJS build.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { StateMachine } = require('aws-local-stepfunctions') as { StateMachine: any };
 
 /** A handler as the harness calls it: the Lambda event in, the function's answer out. */
 export type LocalHandler = (event: any) => Promise<unknown>;
@@ -102,10 +107,17 @@ export interface RunOptions {
 
 /** One line of an execution's timeline. */
 export interface TimelineEntry {
-  /** Milliseconds since the execution started. */
+  /** Real milliseconds since the execution started. */
   readonly atMs: number;
+  /**
+   * Milliseconds since the execution started as they would pass on AWS: the real time
+   * spent outside Wait states plus the unscaled durations of the Wait states.
+   */
+  readonly simulatedMs: number;
   /** The top-level state entered. */
   readonly state: string;
+  /** The state's output when it exited, if it did. */
+  readonly output?: any;
 }
 
 /** What happened in one local execution. */
@@ -200,9 +212,21 @@ export async function runWorkflow(construct: CpuFirstLineSupport, options: RunOp
 
   const topLevel = new Set(Object.keys(definition.States));
   const entered = events.filter((e) => e.type === 'StateEntered');
-  const timeline = entered
-    .filter((e) => topLevel.has(e.state.name))
-    .map((e) => ({ atMs: e.timestamp - startTime.getTime(), state: e.state.name as string }));
+  const timeline: TimelineEntry[] = [];
+  let waitedRealMs = 0;
+  let waitedSimulatedMs = 0;
+  for (const [index, event] of events.entries()) {
+    if (!topLevel.has(event.state?.name)) continue;
+    const atMs = event.timestamp - startTime.getTime();
+    if (event.type === 'StateEntered') {
+      const exited = events.slice(index).find((e) => e.type === 'StateExited' && e.state.name === event.state.name);
+      timeline.push({ atMs, simulatedMs: atMs - waitedRealMs + waitedSimulatedMs, state: event.state.name, output: exited?.state.output });
+      if (states[event.state.name].Type === 'Wait' && exited) {
+        waitedRealMs += exited.timestamp - event.timestamp;
+        waitedSimulatedMs += states[event.state.name].Seconds * 1000;
+      }
+    }
+  }
   return {
     status,
     output,

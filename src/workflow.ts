@@ -48,6 +48,12 @@ const NOTIFY_RETRY: sfn.RetryProps = {
 const INVALID_EVENT_ERROR = 'InvalidEventError';
 
 /**
+ * Thrown by the notifiers when the service refused the message for good (Slack's
+ * `ok: false`, an OpsGenie 4xx); the handlers already retried what was transient.
+ */
+const REFUSED_ERRORS = [INVALID_EVENT_ERROR, 'SlackApiError', 'OpsGenieApiError'];
+
+/**
  * Builds the state machine definition:
  *
  * Start incident → Check instance → (healthy) All good
@@ -180,6 +186,7 @@ function notifyTask(
     resultPath: '$.notification',
     retryOnServiceExceptions: true,
   });
+  task.addRetry({ errors: REFUSED_ERRORS, maxAttempts: 0 });
   task.addRetry(NOTIFY_RETRY);
   return task;
 }
