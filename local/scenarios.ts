@@ -31,6 +31,8 @@ export interface Scenario {
   readonly route53Throttles?: boolean;
   /** What the fake Slack answers. */
   readonly slackAnswer?: Record<string, unknown>;
+  /** The HTTP status the fake OpsGenie answers with. @default 202 */
+  readonly opsGenieStatus?: number;
   /** Props that override the example's. */
   readonly props?: Partial<CpuFirstLineSupportProps>;
 }
@@ -86,7 +88,8 @@ export function exampleStack(instance: FakeInstance, notifiers: FakeNotifiers, p
 
 /**
  * Plays one scenario: starts the fakes, synthesizes the example stack, runs its state
- * machine locally and tears everything down.
+ * machine locally and tears everything down. The AWS mocks are process-wide: play one
+ * scenario at a time.
  *
  * @param msPerSecond real milliseconds per simulated second of waiting
  */
@@ -109,6 +112,7 @@ export async function playScenario(scenario: Scenario, msPerSecond = 10): Promis
     instance.afterReboot = scenario.afterReboot ?? 'healthy';
     instance.bootMs = (scenario.bootSeconds ?? 0) * msPerSecond;
     if (scenario.slackAnswer) notifiers.slackAnswer = scenario.slackAnswer;
+    if (scenario.opsGenieStatus) notifiers.opsGenieStatus = scenario.opsGenieStatus;
     if (scenario.route53Throttles) {
       const throttled = new Error('Rate exceeded');
       throttled.name = 'ThrottlingException';

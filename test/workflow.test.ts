@@ -1,0 +1,173 @@
+/**
+ * The synthesized state machine, executed locally by aws-local-stepfunctions with the real
+ * handlers: AWS APIs mocked, the instance, Slack and OpsGenie on 127.0.0.1.
+ */
+import { Duration } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { messageText, OPSGENIE_KEY, playScenario, Scenario, ScenarioResult, SCENARIOS, SLACK_TOKEN, INSTANCE_ID } from '../local/scenarios';
+
+const byName = (name: string): Scenario => {
+  const scenario = SCENARIOS.find((s) => s.name === name);
+  if (!scenario) throw new Error(`no scenario "${name}"`);
+  return scenario;
+};
+
+/** Real milliseconds per simulated second: waits of 60 s and 30 s take 600 ms and 300 ms. */
+const MS_PER_SECOND = 10;
+
+describe('healthy first run', () => {
+  let result: ScenarioResult;
+  beforeAll(async () => {
+    result = await playScenario(byName('healthy despite the CPU'), MS_PER_SECOND);
+  });
+
+  test('ends quietly: no reboot, no message', () => {
+    expect(result.report.status).toBe('SUCCEEDED');
+    expect(result.report.path).toEqual(['Start incident', 'Check instance', 'Healthy?', 'All good']);
+    expect(result.reboots).toBe(0);
+    expect(result.slackMessages).toHaveLength(0);
+    expect(result.opsGenieAlerts).toHaveLength(0);
+  });
+
+  test('records each check with its name, verdict, reason and latency', () => {
+    const firstRun = result.report.output.firstRun;
+    expect(firstRun.map((r: any) => r.check)).toEqual(['url', 'route53', 'ssh']);
+    for (const check of firstRun) {
+      expect(check).toMatchObject({ passed: true, reason: expect.any(String), latencyMs: expect.any(Number), checkedAt: expect.any(String) });
+    }
+    expect(firstRun[2].reason).toMatch(/SSH handshake/);
+  });
+});
+
+describe('unhealthy, reboot, healthy after two re-checks', () => {
+  let result: ScenarioResult;
+  beforeAll(async () => {
+    // Back 75 s after the reboot: the re-check at 60 s fails, the one at 90 s passes.
+    result = await playScenario(byName('hung, back 75 s after the reboot'), MS_PER_SECOND);
+  });
+
+  test('reboots once and recovers at the second re-check', () => {
+    expect(result.report.status).toBe('SUCCEEDED');
+    expect(result.reboots).toBe(1);
+    expect(result.report.path.filter((s) => s === 'Re-check instance')).toHaveLength(2);
+    expect(result.report.path.slice(-2)).toEqual(['Notify recovered', 'Recovered']);
+    expect(result.report.output.recheck.count).toBe(2);
+  });
+
+  test('re-checks at the grace period, then every interval', () => {
+    const rechecks = result.report.timeline.filter((t) => t.state === 'Re-check instance');
+    const reboot = result.report.timeline.find((t) => t.state === 'Reboot instance')!;
+    // Simulated time: the real time outside waits plus the waits' own durations.
+    expect(rechecks[0].simulatedMs - reboot.simulatedMs).toBeGreaterThanOrEqual(60_000);
+    expect(rechecks[0].simulatedMs - reboot.simulatedMs).toBeLessThan(62_000);
+    expect(rechecks[1].simulatedMs - rechecks[0].simulatedMs).toBeGreaterThanOrEqual(30_000);
+    expect(rechecks[1].simulatedMs - rechecks[0].simulatedMs).toBeLessThan(32_000);
+  });
+
+  test('tells Slack, with the token from the secret, which checks had failed and why', () => {
+    expect(result.slackMessages).toHaveLength(1);
+    const [message] = result.slackMessages;
+    expect(message.authorization).toBe(`Bearer ${SLACK_TOKEN}`);
+    expect(message.body.channel).toBe('C0123456789');
+    const text = messageText(message);
+    expect(text).toContain(INSTANCE_ID);
+    expect(text).toMatch(/recovered/i);
+    expect(text).toMatch(/URL check: HTTP 503/);
+    expect(text).toMatch(/Route 53 health check: 0 of 16/);
+    expect(text).toMatch(/SSH check: /);
+    expect(text).toMatch(/2 re-checks/);
+    expect(text).toMatch(/Recovery took/);
+    expect(text).not.toMatch(/undefined|null/);
+    expect(result.opsGenieAlerts).toHaveLength(0);
+  });
+});
+
+describe('unhealthy, reboot, never healthy', () => {
+  let result: ScenarioResult;
+  beforeAll(async () => {
+    result = await playScenario({
+      ...byName('hung, never back'),
+      // 1 + (180 - 60) / 30 = 5 re-checks keep the test short.
+      props: { recheck: { deadline: Duration.minutes(3) } },
+    }, MS_PER_SECOND);
+  });
+
+  test('re-checks until the deadline, then raises one OpsGenie alert and no Slack message', () => {
+    expect(result.report.status).toBe('SUCCEEDED');
+    expect(result.reboots).toBe(1);
+    expect(result.report.path.filter((s) => s === 'Re-check instance')).toHaveLength(5);
+    expect(result.report.path.slice(-2)).toEqual(['Notify unresponsive', 'Escalated']);
+    expect(result.opsGenieAlerts).toHaveLength(1);
+    expect(result.slackMessages).toHaveLength(0);
+  });
+
+  test('the alert carries the key from the secret, is per instance and names what failed in each run', () => {
+    const [alert] = result.opsGenieAlerts;
+    expect(alert.authorization).toBe(`GenieKey ${OPSGENIE_KEY}`);
+    expect(alert.body.alias).toContain(INSTANCE_ID);
+    expect(alert.body.message).toMatch(new RegExp(`${INSTANCE_ID}.*unresponsive after a reboot`));
+    expect(alert.body.priority).toBe('P2');
+    expect(alert.body.responders).toEqual([{ type: 'team', name: 'sre' }]);
+    const description: string = alert.body.description;
+    expect(description).toMatch(/Before the reboot, 3 of 3 checks failed/);
+    expect(description).toMatch(/5 re-checks/);
+    expect(description.match(/URL check: HTTP 503/g)).toHaveLength(2);
+    expect(description).not.toMatch(/undefined|null/);
+  });
+});
+
+describe('a handler that throws', () => {
+  test('a check that keeps throwing is retried, then escalated to OpsGenie with the error', async () => {
+    const result = await playScenario(byName('hung, Route 53 API throttles until the handler gives up'), MS_PER_SECOND);
+    expect(result.report.status).toBe('SUCCEEDED');
+    expect(result.report.path).toEqual(['Start incident', 'Check instance', 'Notify error', 'Escalated after error']);
+    const retries = result.report.events.filter((e) => e.type === 'StateRetried' && e.state.name === 'Check Route 53 health check');
+    expect(retries).toHaveLength(2);
+    expect(result.reboots).toBe(0);
+    expect(result.opsGenieAlerts).toHaveLength(1);
+    expect(result.opsGenieAlerts[0].body.description).toMatch(/ThrottlingException/);
+  });
+
+  test('a recovery message Slack refuses is not retried, and OpsGenie is told with Slack\'s error code', async () => {
+    const result = await playScenario(byName('hung, back, but Slack rejects the message'), MS_PER_SECOND);
+    expect(result.report.path.slice(-3)).toEqual(['Notify recovered', 'Notify error', 'Escalated after error']);
+    expect(result.slackMessages).toHaveLength(1);
+    expect(result.opsGenieAlerts).toHaveLength(1);
+    expect(result.opsGenieAlerts[0].body.description).toMatch(/SlackApiError/);
+    expect(result.opsGenieAlerts[0].body.description).toMatch(/channel_not_found/);
+  });
+
+  test('when the escalation itself fails, the execution fails (visible, never a quiet success)', async () => {
+    const result = await playScenario({
+      name: 'hung, never back, OpsGenie refuses the key',
+      initialHealth: 'hung',
+      afterReboot: 'hung',
+      props: { recheck: { gracePeriod: Duration.seconds(10), interval: Duration.seconds(10), deadline: Duration.seconds(20) } },
+      opsGenieStatus: 401,
+    }, MS_PER_SECOND);
+    expect(result.report.status).toBe('FAILED');
+    expect(result.report.path.slice(-1)).toEqual(['Notify unresponsive']);
+  });
+});
+
+describe('secrets', () => {
+  test('no planted secret value appears in the template, the logs or the execution history', async () => {
+    const results = [
+      await playScenario(byName('hung, back 75 s after the reboot'), MS_PER_SECOND),
+      await playScenario({ ...byName('hung, never back'), props: { recheck: { deadline: Duration.minutes(2) } } }, MS_PER_SECOND),
+    ];
+    for (const result of results) {
+      const haystacks = [
+        JSON.stringify(Template.fromStack(result.stack).toJSON()),
+        result.logs.join('\n'),
+        JSON.stringify(result.report.events),
+        JSON.stringify(result.report.output),
+      ];
+      for (const haystack of haystacks) {
+        expect(haystack).not.toContain(SLACK_TOKEN);
+        expect(haystack).not.toContain(OPSGENIE_KEY);
+      }
+      expect(result.logs.length).toBeGreaterThan(0);
+    }
+  });
+});
