@@ -1,1 +1,165 @@
-export const handler = async () => ({});
+/**
+ * Posts the notification to a Slack channel with `chat.postMessage`, using a bot token read
+ * from Secrets Manager.
+ *
+ * Parameters (`event.parameters`): `tokenSecretArn` (required), `channel` (required, an ID
+ * like C0123456789 or a name like #ops), `apiBaseUrl` (default https://slack.com/api).
+ *
+ * Throws when Slack refuses the message (`ok: false`, the error code is in the message) or
+ * cannot be reached within the retry budget, so the workflow's Catch sees it.
+ */
+import { bodySnippet, HttpRequest, HttpResponse, isRetryableStatus } from './shared/http';
+import { IncidentMessage, truncate } from './shared/message';
+import { DeliveryOptions, deliverNotification, NotificationContext, NotifierDefinition, readBaseUrl, readParameter } from './shared/notifier';
+import { NotificationKind, NotifyEvent, NotifyResult } from './shared/types';
+import { Fields } from './shared/validate';
+
+const HANDLER = 'slack-notify';
+
+/** Slack's public Web API. */
+export const DEFAULT_SLACK_API_BASE_URL = 'https://slack.com/api';
+
+/** Slack error codes (HTTP 200, `ok: false`) that mean "try again". */
+const TRANSIENT_SLACK_ERRORS = new Set(['ratelimited', 'internal_error', 'fatal_error', 'service_unavailable', 'request_timeout']);
+
+/** Slack cuts messages longer than 40,000 characters; stay below. */
+const MAX_SLACK_TEXT_LENGTH = 39_000;
+
+const EMOJI: Record<NotificationKind, string> = {
+  RECOVERED: ':white_check_mark:',
+  UNRESPONSIVE: ':rotating_light:',
+  ERROR: ':warning:',
+};
+
+/** The Slack notifier's parameters. */
+export interface SlackParameters {
+  readonly tokenSecretArn: string;
+  readonly channel: string;
+  readonly apiBaseUrl: string;
+}
+
+/** Slack's answer to `chat.postMessage`. */
+interface SlackAnswer {
+  readonly ok?: boolean;
+  readonly error?: string;
+  readonly ts?: string;
+  readonly warning?: string;
+  readonly response_metadata?: { readonly messages?: string[] };
+  readonly needed?: string;
+  readonly provided?: string;
+}
+
+/** Thrown when Slack does not accept the message; the message carries Slack's error code. */
+export class SlackApiError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SlackApiError';
+  }
+}
+
+/** Reads and validates the parameters; throws InvalidEventError. */
+export function readSlackParameters(parameters: Fields): SlackParameters {
+  return {
+    tokenSecretArn: readParameter(HANDLER, parameters, 'tokenSecretArn'),
+    channel: readParameter(HANDLER, parameters, 'channel'),
+    apiBaseUrl: readBaseUrl(HANDLER, parameters, 'apiBaseUrl', DEFAULT_SLACK_API_BASE_URL),
+  };
+}
+
+/** Escapes the three characters Slack's mrkdwn treats as control characters. */
+export function escapeSlackText(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/**
+ * Renders the message as Slack mrkdwn: emoji and bold title, the lines, the execution ARN and
+ * a console link. The whole message is in this one text (no blocks needed).
+ */
+export function renderSlackText(message: IncidentMessage): string {
+  const lines = [`${EMOJI[message.kind] ?? ':information_source:'} *${escapeSlackText(message.title)}*`];
+  lines.push(...message.lines.map(escapeSlackText));
+  if (message.executionId) {
+    lines.push(`Execution: \`${escapeSlackText(message.executionId)}\``);
+  }
+  if (message.executionUrl) {
+    lines.push(`<${message.executionUrl}|Open the execution in the Step Functions console>`);
+  }
+  return truncate(lines.join('\n'), MAX_SLACK_TEXT_LENGTH);
+}
+
+/** The JSON body of `chat.postMessage`. */
+export function buildSlackPayload(channel: string, message: IncidentMessage): Record<string, unknown> {
+  return {
+    channel,
+    text: renderSlackText(message),
+    unfurl_links: false,
+    unfurl_media: false,
+  };
+}
+
+function parseSlackAnswer(response: HttpResponse): SlackAnswer | undefined {
+  try {
+    const parsed: unknown = JSON.parse(response.body);
+    return typeof parsed === 'object' && parsed !== null ? (parsed as SlackAnswer) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether Slack's answer is worth another attempt: 429, 5xx, or a transient `ok: false` error. */
+export function isRetryableSlackResponse(response: HttpResponse): boolean {
+  if (isRetryableStatus(response)) {
+    return true;
+  }
+  const answer = parseSlackAnswer(response);
+  return answer?.ok === false && typeof answer.error === 'string' && TRANSIENT_SLACK_ERRORS.has(answer.error);
+}
+
+/**
+ * Judges Slack's answer: returns the message timestamp (`ts`) when `ok: true`.
+ *
+ * @throws SlackApiError for a non-2xx status, a non-JSON body or `ok: false` (with the error code)
+ */
+export function interpretSlackResponse(response: HttpResponse, channel: string): string | undefined {
+  if (response.status < 200 || response.status >= 300) {
+    throw new SlackApiError(`Slack chat.postMessage answered HTTP ${response.status} after ${response.attempts} attempt(s): ${bodySnippet(response.body)}`);
+  }
+  const answer = parseSlackAnswer(response);
+  if (!answer) {
+    throw new SlackApiError(`Slack chat.postMessage answered HTTP ${response.status} with a body that is not JSON: ${bodySnippet(response.body)}`);
+  }
+  if (answer.ok !== true) {
+    const code = typeof answer.error === 'string' ? answer.error : 'unknown_error';
+    const scopes = answer.needed ? ` (needed scope: ${answer.needed}; token has: ${answer.provided ?? 'none'})` : '';
+    throw new SlackApiError(`Slack chat.postMessage to channel ${channel} failed: ${code}${scopes}`);
+  }
+  return typeof answer.ts === 'string' ? answer.ts : undefined;
+}
+
+/** The Slack notifier, as plugged into {@link deliverNotification}. */
+export const SLACK_NOTIFIER: NotifierDefinition<SlackParameters> = {
+  notifier: 'slack',
+  handler: HANDLER,
+  readParameters: readSlackParameters,
+  secretArn: (parameters) => parameters.tokenSecretArn,
+  buildRequest: ({ parameters, message, secret }: NotificationContext<SlackParameters>): HttpRequest => ({
+    url: `${parameters.apiBaseUrl}/chat.postMessage`,
+    method: 'POST',
+    headers: {
+      'Authorization': `Bearer ${secret}`,
+      'Content-Type': 'application/json; charset=utf-8',
+    },
+    body: JSON.stringify(buildSlackPayload(parameters.channel, message)),
+  }),
+  isRetryable: isRetryableSlackResponse,
+  interpretResponse: (response, parameters) => interpretSlackResponse(response, parameters.channel),
+  describeParameters: (parameters) => ({ channel: parameters.channel, apiBaseUrl: parameters.apiBaseUrl }),
+};
+
+/** Posts the notification to Slack; `options` tune the retries (for tests). */
+export async function notifySlack(event: NotifyEvent, options: DeliveryOptions = {}): Promise<NotifyResult> {
+  return deliverNotification(SLACK_NOTIFIER, event, options);
+}
+
+/** Lambda entry point. */
+export const handler = async (event: NotifyEvent): Promise<NotifyResult> => notifySlack(event);

@@ -1,0 +1,103 @@
+/**
+ * The contract between the state machine and the handlers. The construct in `src/`
+ * builds these events in the state machine definition; the handlers in `lambda/`
+ * read them. Change both sides together.
+ */
+
+/** The checks a run can execute. */
+export type CheckName = 'url' | 'route53' | 'ssh';
+
+/** Which address of the instance a check connects to. */
+export type AddressType = 'PUBLIC' | 'PRIVATE';
+
+/** The result of one check in one run. Every check handler answers with exactly this shape. */
+export interface CheckResult {
+  /** Which check this is. */
+  readonly check: CheckName;
+  /** Whether the check passed. */
+  readonly passed: boolean;
+  /** One sentence for humans: what was observed, e.g. "HTTP 500 from http://203.0.113.7:80/". */
+  readonly reason: string;
+  /** How long the check took, in milliseconds. */
+  readonly latencyMs: number;
+  /** When the check finished (ISO 8601). */
+  readonly checkedAt: string;
+  /** What was checked: a URL, host:port or a health-check ID, when known. */
+  readonly target?: string;
+}
+
+/** Input of `url-check.lambda.ts`. */
+export interface UrlCheckEvent {
+  readonly instanceId: string;
+  /** An explicit URL; when set, protocol/port/path/addressType are ignored. */
+  readonly url?: string;
+  /** 'http' or 'https', used with the instance's address. */
+  readonly protocol?: string;
+  readonly port?: number;
+  /** Path starting with '/'. */
+  readonly path?: string;
+  readonly addressType?: AddressType;
+  /** HTTP method, e.g. 'GET' or 'HEAD'. */
+  readonly method: string;
+  /** Accepted status codes, as in ELB matchers: "200", "200,204" or "200-399". */
+  readonly healthyHttpCodes: string;
+  readonly timeoutMs: number;
+}
+
+/** Input of `ssh-check.lambda.ts`. */
+export interface SshCheckEvent {
+  readonly instanceId: string;
+  readonly port: number;
+  readonly addressType: AddressType;
+  readonly timeoutMs: number;
+}
+
+/** Input of `route53-check.lambda.ts`. */
+export interface Route53CheckEvent {
+  readonly healthCheckId: string;
+}
+
+/** What a notification is about. */
+export type NotificationKind =
+  /** The instance failed its checks, was rebooted and passed them again. */
+  | 'RECOVERED'
+  /** The instance still failed its checks when the re-check deadline passed. */
+  | 'UNRESPONSIVE'
+  /** The workflow itself hit an unexpected error; a human must look. */
+  | 'ERROR';
+
+/** The error a Step Functions Catch hands over: `{ Error, Cause }`. */
+export interface WorkflowError {
+  readonly Error?: string;
+  readonly Cause?: string;
+}
+
+/** Input of every notifier handler (`*-notify.lambda.ts`). */
+export interface NotifyEvent {
+  readonly kind: NotificationKind;
+  readonly instanceId: string;
+  /** Notifier-specific settings from `INotifier.bind()`; never a secret value, only its ARN. */
+  readonly parameters: Record<string, string>;
+  /** Results of the checks before the reboot. */
+  readonly firstRun?: CheckResult[];
+  /** Results of the last re-check after the reboot. */
+  readonly lastRun?: CheckResult[];
+  /** How many re-checks ran after the reboot. */
+  readonly recheckCount?: number;
+  /** When the execution started (ISO 8601), i.e. when the alarm fired. */
+  readonly incidentStartedAt?: string;
+  /** The EventBridge event that started the execution (a CloudWatch alarm state change), if any. */
+  readonly alarmEvent?: unknown;
+  /** The Step Functions error, for kind 'ERROR'. */
+  readonly error?: WorkflowError;
+  /** The Step Functions execution ID (ARN), for a link in the message. */
+  readonly executionId?: string;
+}
+
+/** What a notifier handler answers when the message was delivered. */
+export interface NotifyResult {
+  readonly delivered: true;
+  readonly notifier: string;
+  /** Slack's message timestamp or OpsGenie's request ID. */
+  readonly reference?: string;
+}

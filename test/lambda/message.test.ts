@@ -1,0 +1,239 @@
+import {
+  buildIncidentMessage,
+  checkLabel,
+  describeWorkflowError,
+  executionConsoleUrl,
+  failedCheckNames,
+  formatDuration,
+  incidentDurationMs,
+  MAX_TITLE_LENGTH,
+  normalizeCheckResults,
+  renderPlainText,
+} from '../../lambda/shared/message';
+import { CheckResult, NotificationKind, NotifyEvent } from '../../lambda/shared/types';
+
+const INSTANCE_ID = 'i-0abc1234567890def';
+const EXECUTION_ARN = 'arn:aws:states:eu-west-1:123456789012:execution:CpuFirstLineSupport:4f1e2d3c-aaaa-bbbb-cccc-1234567890ab';
+
+function result(check: CheckResult['check'], passed: boolean, reason: string, checkedAt: string): CheckResult {
+  return { check, passed, reason, latencyMs: 12, checkedAt };
+}
+
+const FIRST_RUN: CheckResult[] = [
+  result('url', false, 'HTTP 500 from http://203.0.113.7:80/, expected 200-399', '2024-05-01T10:00:05.000Z'),
+  result('route53', true, '16 of 16 Route 53 checkers report healthy (100%, needs more than 18%)', '2024-05-01T10:00:05.000Z'),
+  result('ssh', false, 'no SSH handshake within 2000 ms with 203.0.113.7:22', '2024-05-01T10:00:06.000Z'),
+];
+
+const RECOVERED_RUN: CheckResult[] = [
+  result('url', true, 'HTTP 200 from http://203.0.113.7:80/ (healthy: 200-399)', '2024-05-01T10:03:10.000Z'),
+  result('route53', true, '16 of 16 Route 53 checkers report healthy (100%, needs more than 18%)', '2024-05-01T10:03:11.000Z'),
+  result('ssh', true, 'SSH handshake with 203.0.113.7:22 succeeded (host key ssh-ed25519)', '2024-05-01T10:03:12.000Z'),
+];
+
+const STILL_FAILING_RUN: CheckResult[] = [
+  result('url', false, 'connection refused by 203.0.113.7:80', '2024-05-01T10:12:00.000Z'),
+  result('route53', true, '16 of 16 Route 53 checkers report healthy (100%, needs more than 18%)', '2024-05-01T10:12:00.000Z'),
+  result('ssh', false, 'connection refused by 203.0.113.7:22', '2024-05-01T10:12:01.000Z'),
+];
+
+function notifyEvent(kind: NotificationKind, overrides: Partial<NotifyEvent> = {}): NotifyEvent {
+  return {
+    kind,
+    instanceId: INSTANCE_ID,
+    parameters: {},
+    firstRun: FIRST_RUN,
+    lastRun: kind === 'RECOVERED' ? RECOVERED_RUN : STILL_FAILING_RUN,
+    recheckCount: 3,
+    incidentStartedAt: '2024-05-01T10:00:00.000Z',
+    alarmEvent: { 'detail-type': 'CloudWatch Alarm State Change', 'detail': { alarmName: 'cpu-high-web-1', state: { value: 'ALARM', reason: 'Threshold Crossed' } } },
+    executionId: EXECUTION_ARN,
+    ...overrides,
+  };
+}
+
+function text(event: NotifyEvent): string {
+  return renderPlainText(buildIncidentMessage(event, { region: 'eu-west-1' }));
+}
+
+/** Never "undefined", "null", "NaN" or "[object Object]" as words of the message. */
+function expectNoPlaceholders(message: string): void {
+  expect(message).not.toMatch(/\bundefined\b|\bnull\b|\bNaN\b|\[object Object\]/);
+}
+
+describe('buildIncidentMessage', () => {
+  test('RECOVERED names the instance, region, failed checks with reasons, re-checks, duration, alarm and execution', () => {
+    const message = buildIncidentMessage(notifyEvent('RECOVERED'), { region: 'eu-west-1' });
+    const plain = renderPlainText(message);
+
+    expect(message.title).toBe(`EC2 instance ${INSTANCE_ID} (eu-west-1) recovered after a reboot`);
+    expect(plain).toContain('Alarm: cpu-high-web-1');
+    expect(plain).toContain('Before the reboot, 2 of 3 checks failed:');
+    expect(plain).toContain('• URL check: HTTP 500 from http://203.0.113.7:80/, expected 200-399');
+    expect(plain).toContain('• SSH check: no SSH handshake within 2000 ms with 203.0.113.7:22');
+    expect(plain).toContain('Passed: Route 53 health check.');
+    expect(plain).toContain('In the last of 3 re-checks after the reboot, all 3 checks passed');
+    expect(plain).toContain('Recovery took 3 min 12 s (incident started 2024-05-01 10:00:00 UTC).');
+    expect(plain).toContain(`Execution: ${EXECUTION_ARN}`);
+    expect(message.executionUrl).toBe(`https://eu-west-1.console.aws.amazon.com/states/home?region=eu-west-1#/v2/executions/details/${EXECUTION_ARN}`);
+    expectNoPlaceholders(plain);
+  });
+
+  test('UNRESPONSIVE says which checks still fail in the last re-check and for how long', () => {
+    const plain = text(notifyEvent('UNRESPONSIVE'));
+
+    expect(plain.split('\n')[0]).toBe(`EC2 instance ${INSTANCE_ID} (eu-west-1) unresponsive after a reboot`);
+    expect(plain).toContain('In the last of 3 re-checks after the reboot, 2 of 3 checks still failed:');
+    expect(plain).toContain('• URL check: connection refused by 203.0.113.7:80');
+    expect(plain).toContain('• SSH check: connection refused by 203.0.113.7:22');
+    expect(plain).toContain('Still failing 12 min 1 s after the incident started (2024-05-01 10:00:00 UTC).');
+    expectNoPlaceholders(plain);
+  });
+
+  test('ERROR shows the Step Functions error and the Lambda error inside its Cause', () => {
+    const plain = text(notifyEvent('ERROR', {
+      error: {
+        Error: 'Lambda.Unknown',
+        Cause: JSON.stringify({ errorType: 'TypeError', errorMessage: 'Cannot read properties of undefined', trace: ['at x'] }),
+      },
+    }));
+
+    expect(plain.split('\n')[0]).toBe(`CPU first-line support failed with an error for EC2 instance ${INSTANCE_ID} (eu-west-1)`);
+    expect(plain).toContain('Error: Lambda.Unknown');
+    expect(plain).toContain('Cause: TypeError: Cannot read properties of undefined');
+    expect(plain).not.toContain('trace');
+  });
+
+  test('ERROR with a plain-text Cause shows it as given', () => {
+    expect(describeWorkflowError({ Error: 'States.Timeout', Cause: 'Task timed out after 60 s' }))
+      .toEqual(['Error: States.Timeout', 'Cause: Task timed out after 60 s']);
+    expect(describeWorkflowError({ Cause: '{not json' })).toEqual(['Error: unnamed error', 'Cause: {not json']);
+    expect(describeWorkflowError(undefined)).toEqual(['The workflow did not report which error it hit.']);
+  });
+
+  test.each(['RECOVERED', 'UNRESPONSIVE', 'ERROR'] as NotificationKind[])('a minimal %s event never prints undefined or null', (kind) => {
+    const minimal = { kind, instanceId: INSTANCE_ID, parameters: {} } as NotifyEvent;
+
+    const plain = renderPlainText(buildIncidentMessage(minimal, { region: '' }));
+
+    expect(plain).toContain(INSTANCE_ID);
+    expectNoPlaceholders(plain);
+  });
+
+  test.each(['RECOVERED', 'UNRESPONSIVE', 'ERROR'] as NotificationKind[])('a %s event full of nulls and junk never prints undefined or null', (kind) => {
+    const junk = {
+      kind,
+      instanceId: INSTANCE_ID,
+      parameters: {},
+      firstRun: [null, {}, { check: null, passed: null, reason: null }, { Error: 'States.TaskFailed', Cause: null }, 'text', 42],
+      lastRun: { not: 'an array' },
+      recheckCount: null,
+      incidentStartedAt: null,
+      alarmEvent: { detail: { alarmName: null, state: null } },
+      error: { Error: null, Cause: null },
+      executionId: null,
+    } as unknown as NotifyEvent;
+
+    const plain = renderPlainText(buildIncidentMessage(junk, { region: 'eu-west-1' }));
+
+    expectNoPlaceholders(plain);
+    expect(plain).toContain('unnamed check: no reason given');
+    expect(plain).toContain('unnamed check: the check itself failed: States.TaskFailed');
+  });
+
+  test('a result without a check name can never read "the undefined check"', () => {
+    const plain = text(notifyEvent('UNRESPONSIVE', {
+      lastRun: [{ passed: false, reason: 'HTTP 500' } as unknown as CheckResult],
+    }));
+
+    expect(plain).toContain('• unnamed check: HTTP 500');
+    expect(plain).not.toMatch(/undefined/);
+  });
+
+  test('multi-line and very long reasons are kept on one bounded line', () => {
+    const plain = text(notifyEvent('UNRESPONSIVE', {
+      lastRun: [result('url', false, `line one\nline two ${'x'.repeat(2000)}`, '2024-05-01T10:12:00.000Z')],
+    }));
+    const line = plain.split('\n').find((l) => l.startsWith('• URL check: line one line two'));
+
+    expect(line).toBeDefined();
+    expect(line!.length).toBeLessThanOrEqual(520);
+    expect(line!.endsWith('…')).toBe(true);
+  });
+
+  test('the region falls back to the execution ARN, and the title stays within 130 characters', () => {
+    const previous = process.env.AWS_REGION;
+    delete process.env.AWS_REGION;
+    try {
+      const message = buildIncidentMessage(notifyEvent('UNRESPONSIVE', { instanceId: `i-${'f'.repeat(200)}` }));
+
+      expect(message.title).toContain('(eu-west-1)');
+      expect(message.title.length).toBeLessThanOrEqual(MAX_TITLE_LENGTH);
+    } finally {
+      process.env.AWS_REGION = previous;
+    }
+  });
+
+  test('one re-check reads naturally, and missing re-check results are stated', () => {
+    expect(text(notifyEvent('RECOVERED', { recheckCount: 1 }))).toContain('In the only re-check after the reboot, all 3 checks passed');
+    expect(text(notifyEvent('UNRESPONSIVE', { lastRun: [], recheckCount: 2 }))).toContain('2 re-checks ran after the reboot; their results were not recorded.');
+  });
+
+  test('a re-check that finished before the incident started gives no duration', () => {
+    const plain = text(notifyEvent('RECOVERED', { incidentStartedAt: '2024-05-01T11:00:00.000Z' }));
+
+    expect(plain).not.toContain('Recovery took');
+  });
+});
+
+describe('helpers', () => {
+  test.each([
+    [0, 'under 1 s'],
+    [999, 'under 1 s'],
+    [1_000, '1 s'],
+    [45_500, '45 s'],
+    [60_000, '1 min'],
+    [192_000, '3 min 12 s'],
+    [3_600_000, '1 h'],
+    [3_900_000, '1 h 5 min'],
+    [90_000_000, '1 d 1 h'],
+    [NaN, 'under 1 s'],
+  ])('formatDuration(%d) is "%s"', (ms, expected) => {
+    expect(formatDuration(ms)).toBe(expected);
+  });
+
+  test('incidentDurationMs uses the latest checkedAt of the run', () => {
+    const outcomes = normalizeCheckResults(RECOVERED_RUN);
+
+    expect(incidentDurationMs('2024-05-01T10:00:00.000Z', outcomes)).toBe(192_000);
+    expect(incidentDurationMs('not a date', outcomes)).toBeUndefined();
+    expect(incidentDurationMs('2024-05-01T10:00:00.000Z', [])).toBeUndefined();
+  });
+
+  test('checkLabel names every known check and never says undefined', () => {
+    expect(checkLabel('url')).toBe('URL check');
+    expect(checkLabel('route53')).toBe('Route 53 health check');
+    expect(checkLabel('ssh')).toBe('SSH check');
+    expect(checkLabel('ping')).toBe('ping check');
+    expect(checkLabel(undefined)).toBe('unnamed check');
+    expect(checkLabel('')).toBe('unnamed check');
+  });
+
+  test('normalizeCheckResults flattens Parallel output and treats only passed === true as passed', () => {
+    const outcomes = normalizeCheckResults([[FIRST_RUN[0]], FIRST_RUN[1], { check: 'ssh', passed: 'true', reason: 'x' }]);
+
+    expect(outcomes.map((o) => [o.label, o.passed])).toEqual([['URL check', false], ['Route 53 health check', true], ['SSH check', false]]);
+  });
+
+  test('failedCheckNames lists the failed checks, or nothing', () => {
+    expect(failedCheckNames(FIRST_RUN)).toBe('URL check, SSH check');
+    expect(failedCheckNames(RECOVERED_RUN)).toBeUndefined();
+    expect(failedCheckNames(undefined)).toBeUndefined();
+  });
+
+  test('executionConsoleUrl only links commercial-partition executions', () => {
+    expect(executionConsoleUrl(EXECUTION_ARN)).toContain('https://eu-west-1.console.aws.amazon.com/states/home?region=eu-west-1#/v2/executions/details/');
+    expect(executionConsoleUrl('arn:aws-cn:states:cn-north-1:123456789012:execution:sm:x')).toBeUndefined();
+    expect(executionConsoleUrl('not an arn')).toBeUndefined();
+  });
+});

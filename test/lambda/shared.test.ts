@@ -1,0 +1,157 @@
+import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { mockClient } from 'aws-sdk-client-mock';
+import { captureConsole } from './support/local-servers';
+import { isTransientAwsError } from '../../lambda/shared/aws-errors';
+import { formatHostPort, pickInstanceAddress, resolveInstanceAddress } from '../../lambda/shared/instance-address';
+import { InvalidEventError } from '../../lambda/shared/invalid-event-error';
+import { logDecision, redactFields } from '../../lambda/shared/log';
+import { clearSecretCache, getSecretString, SECRET_CACHE_TTL_MS } from '../../lambda/shared/secrets';
+import { describeValue, readOneOf, readPort, requireTimeoutMs } from '../../lambda/shared/validate';
+
+describe('InvalidEventError', () => {
+  test('is an Error named InvalidEventError, which Step Functions matches on', () => {
+    const error = new InvalidEventError('x: `y` must be z, got nothing');
+
+    expect(error).toBeInstanceOf(Error);
+    expect(error.name).toBe('InvalidEventError');
+    expect(String(error)).toBe('InvalidEventError: x: `y` must be z, got nothing');
+  });
+});
+
+describe('validate', () => {
+  test('describeValue quotes strings, says "nothing" for missing values and stays short', () => {
+    expect(describeValue('abc')).toBe('"abc"');
+    expect(describeValue(undefined)).toBe('nothing');
+    expect(describeValue(null)).toBe('null');
+    expect(describeValue(12)).toBe('12');
+    expect(describeValue({ a: 1 })).toBe('{"a":1}');
+    expect(describeValue('x'.repeat(200)).length).toBeLessThanOrEqual(80);
+  });
+
+  test('requireTimeoutMs accepts positive numbers up to 15 minutes', () => {
+    expect(requireTimeoutMs('h', { t: 2000 }, 't')).toBe(2000);
+    expect(() => requireTimeoutMs('h', { t: -1 }, 't')).toThrow('h: `t` must be a positive number, got -1');
+    expect(() => requireTimeoutMs('h', { t: '2000' }, 't')).toThrow('h: `t` must be a positive number, got "2000"');
+    expect(() => requireTimeoutMs('h', { t: 1e12 }, 't')).toThrow('must be at most 900000');
+    expect(() => requireTimeoutMs('h', { t: Infinity }, 't')).toThrow(InvalidEventError);
+  });
+
+  test('readPort and readOneOf use the fallback only when the field is missing', () => {
+    expect(readPort('h', {}, 'port', 22)).toBe(22);
+    expect(() => readPort('h', { port: 22.5 }, 'port', 22)).toThrow('h: `port` must be an integer port from 1 to 65535, got 22.5');
+    expect(readOneOf('h', { a: 'private' }, 'a', ['PUBLIC', 'PRIVATE'], 'PUBLIC')).toBe('PRIVATE');
+    expect(readOneOf('h', {}, 'a', ['PUBLIC', 'PRIVATE'], 'PUBLIC')).toBe('PUBLIC');
+    expect(() => readOneOf('h', { a: 3 }, 'a', ['PUBLIC', 'PRIVATE'])).toThrow('h: `a` must be one of "PUBLIC", "PRIVATE", got 3');
+  });
+});
+
+describe('isTransientAwsError', () => {
+  test.each([
+    [{ name: 'ThrottlingException' }, true],
+    [{ name: 'RequestLimitExceeded' }, true],
+    [{ name: 'Whatever', $metadata: { httpStatusCode: 503 } }, true],
+    [{ name: 'Whatever', $retryable: { throttling: true } }, true],
+    [{ name: 'Whatever', code: 'ECONNRESET' }, true],
+    [{ name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }, false],
+    [{ name: 'NoSuchHealthCheck', $metadata: { httpStatusCode: 404 } }, false],
+    [null, false],
+    ['Throttling', false],
+  ])('%j is transient: %s', (error, transient) => {
+    expect(isTransientAwsError(error)).toBe(transient);
+  });
+});
+
+describe('instance address', () => {
+  const ID = 'i-0123456789abcdef0';
+
+  test.each([
+    [undefined, 'PUBLIC', { reason: `no address: instance ${ID} was not found` }],
+    [{ State: { Name: 'terminated' }, PublicIpAddress: '198.51.100.1' }, 'PUBLIC', { reason: `no address: instance ${ID} is terminated` }],
+    [{ State: { Name: 'shutting-down' } }, 'PRIVATE', { reason: `no address: instance ${ID} is shutting-down` }],
+    [{ State: { Name: 'running' }, PrivateIpAddress: '10.0.0.5' }, 'PUBLIC', { reason: `no address: instance ${ID} has no public IP address (state: running)` }],
+    [{ State: { Name: 'stopped' } }, 'PRIVATE', { reason: `no address: instance ${ID} has no private IP address (state: stopped)` }],
+    [{ PublicIpAddress: '198.51.100.1' }, 'PUBLIC', { address: '198.51.100.1' }],
+    [{ State: { Name: 'running' }, PublicIpAddress: '198.51.100.1', PrivateIpAddress: '10.0.0.5' }, 'PRIVATE', { address: '10.0.0.5' }],
+  ])('%j with %s gives %j', (instance, addressType, expected) => {
+    expect(pickInstanceAddress(instance as any, ID, addressType as any)).toEqual(expected);
+  });
+
+  test('a state-less answer never prints undefined', () => {
+    expect(pickInstanceAddress({}, ID, 'PUBLIC')).toEqual({ reason: `no address: instance ${ID} has no public IP address (state: unknown)` });
+  });
+
+  test('reservations without instances, and InvalidInstanceID.Malformed, give reasons', async () => {
+    const ec2Mock = mockClient(EC2Client);
+    const ec2 = new EC2Client({});
+    ec2Mock.on(DescribeInstancesCommand)
+      .resolvesOnce({ Reservations: [{}, { Instances: [] }] })
+      .rejectsOnce(Object.assign(new Error('Invalid id: "nope"'), { name: 'InvalidInstanceID.Malformed' }));
+
+    await expect(resolveInstanceAddress(ec2, ID, 'PUBLIC')).resolves.toEqual({ reason: `no address: instance ${ID} was not found` });
+    await expect(resolveInstanceAddress(ec2, 'nope', 'PUBLIC')).resolves.toEqual({
+      reason: 'no address: instance nope was not found (InvalidInstanceID.Malformed)',
+    });
+    ec2Mock.restore();
+  });
+
+  test('formatHostPort brackets IPv6', () => {
+    expect(formatHostPort('10.0.0.5', 22)).toBe('10.0.0.5:22');
+    expect(formatHostPort('2001:db8::5', 22)).toBe('[2001:db8::5]:22');
+  });
+});
+
+describe('secrets', () => {
+  const secretsMock = mockClient(SecretsManagerClient);
+  const ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:token-AbCdEf';
+
+  beforeEach(() => {
+    clearSecretCache();
+    secretsMock.reset();
+  });
+
+  afterAll(() => secretsMock.restore());
+
+  test('caches the value for the TTL, then reads it again', async () => {
+    secretsMock.on(GetSecretValueCommand).resolvesOnce({ SecretString: 'first' }).resolvesOnce({ SecretString: 'rotated' });
+    const now = Date.now();
+
+    expect(await getSecretString(ARN, now)).toBe('first');
+    expect(await getSecretString(ARN, now + SECRET_CACHE_TTL_MS - 1)).toBe('first');
+    expect(await getSecretString(ARN, now + SECRET_CACHE_TTL_MS + 1)).toBe('rotated');
+    expect(secretsMock.commandCalls(GetSecretValueCommand)).toHaveLength(2);
+  });
+
+  test('a JSON secret is refused with a hint, without its value', async () => {
+    secretsMock.on(GetSecretValueCommand).resolves({ SecretString: '{"token":"xoxb-hidden"}' });
+
+    const error = await getSecretString(ARN).catch((e: Error) => e);
+
+    expect(String(error)).toContain('holds a JSON document; store only the token or key itself');
+    expect(String(error)).not.toContain('xoxb-hidden');
+  });
+
+  test('a failure to read is not cached', async () => {
+    secretsMock.on(GetSecretValueCommand)
+      .rejectsOnce(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }))
+      .resolvesOnce({ SecretString: 'ok' });
+
+    await expect(getSecretString(ARN)).rejects.toMatchObject({ name: 'AccessDeniedException' });
+    await expect(getSecretString(ARN)).resolves.toBe('ok');
+  });
+});
+
+describe('log', () => {
+  test('writes one JSON line per decision and redacts credential-looking fields', () => {
+    const console_ = captureConsole();
+
+    logDecision('slack-notify', 'delivered', { channel: '#ops', token: 'xoxb-secret', Authorization: 'Bearer xoxb-secret' });
+
+    const lines = console_.output().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0])).toEqual({
+      level: 'INFO', handler: 'slack-notify', decision: 'delivered', channel: '#ops', token: '[redacted]', Authorization: '[redacted]',
+    });
+    expect(redactFields({ tokenSecretArn: 'arn:x' })).toEqual({ tokenSecretArn: 'arn:x' });
+  });
+});

@@ -1,0 +1,255 @@
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { mockClient } from 'aws-sdk-client-mock';
+import { captureConsole, LocalHttpServer, sendJson, startHttpServer } from './support/local-servers';
+import { InvalidEventError } from '../../lambda/shared/invalid-event-error';
+import { buildIncidentMessage } from '../../lambda/shared/message';
+import { clearSecretCache } from '../../lambda/shared/secrets';
+import { CheckResult, NotifyEvent } from '../../lambda/shared/types';
+import { handler, notifySlack, readSlackParameters, renderSlackText } from '../../lambda/slack-notify.lambda';
+
+const secretsMock = mockClient(SecretsManagerClient);
+const TOKEN_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:slack-bot-token-AbCdEf';
+const TOKEN = 'xoxb-test-1234567890-SECRETVALUE';
+const INSTANCE_ID = 'i-0abc1234567890def';
+/** Fast retries for tests. */
+const FAST = { retryPolicy: { backoffMs: 10, maxRetryAfterMs: 2_000, attemptTimeoutMs: 1_000 } };
+
+let slack: LocalHttpServer;
+let console_: ReturnType<typeof captureConsole>;
+
+beforeAll(async () => {
+  slack = await startHttpServer((_request, response) => sendJson(response, 200, { ok: true, ts: '1714557600.000100' }));
+});
+
+afterAll(async () => {
+  await slack.close();
+});
+
+beforeEach(() => {
+  console_ = captureConsole();
+  clearSecretCache();
+  secretsMock.reset();
+  secretsMock.on(GetSecretValueCommand, { SecretId: TOKEN_ARN }).resolves({ SecretString: `${TOKEN}\n` });
+  slack.requests.length = 0;
+  slack.respondWith((_request, response) => sendJson(response, 200, { ok: true, ts: '1714557600.000100' }));
+});
+
+const FAILED_URL: CheckResult = {
+  check: 'url', passed: false, reason: 'HTTP 500 from http://203.0.113.7:80/, expected 200-399', latencyMs: 20, checkedAt: '2024-05-01T10:00:05.000Z',
+};
+const FAILED_SSH: CheckResult = {
+  check: 'ssh', passed: false, reason: 'no SSH handshake within 2000 ms with 203.0.113.7:22', latencyMs: 2000, checkedAt: '2024-05-01T10:00:06.000Z',
+};
+
+function event(overrides: Partial<NotifyEvent> = {}, parameters: Record<string, string> = {}): NotifyEvent {
+  return {
+    kind: 'UNRESPONSIVE',
+    instanceId: INSTANCE_ID,
+    parameters: { tokenSecretArn: TOKEN_ARN, channel: 'C0123456789', apiBaseUrl: `${slack.origin}/api`, ...parameters },
+    firstRun: [FAILED_URL, FAILED_SSH],
+    lastRun: [{ ...FAILED_URL, checkedAt: '2024-05-01T10:10:00.000Z' }, { ...FAILED_SSH, checkedAt: '2024-05-01T10:10:01.000Z' }],
+    recheckCount: 5,
+    incidentStartedAt: '2024-05-01T10:00:00.000Z',
+    executionId: 'arn:aws:states:us-east-1:123456789012:execution:CpuFirstLineSupport:run-1',
+    ...overrides,
+  };
+}
+
+describe('slack-notify against a local Slack API', () => {
+  test('posts the message with the bot token from Secrets Manager and returns the message ts', async () => {
+    const result = await handler(event());
+
+    expect(result).toEqual({ delivered: true, notifier: 'slack', reference: '1714557600.000100' });
+    expect(slack.requests).toHaveLength(1);
+    const [request] = slack.requests;
+    expect(request.method).toBe('POST');
+    expect(request.url).toBe('/api/chat.postMessage');
+    expect(request.headers.authorization).toBe(`Bearer ${TOKEN}`);
+    expect(request.headers['content-type']).toBe('application/json; charset=utf-8');
+    const body = JSON.parse(request.body);
+    expect(body.channel).toBe('C0123456789');
+    expect(body.text).toContain(INSTANCE_ID);
+    expect(body.text).toContain('URL check: HTTP 500 from http://203.0.113.7:80/, expected 200-399');
+    expect(body.text).toContain('SSH check: no SSH handshake within 2000 ms with 203.0.113.7:22');
+    expect(body.text).toContain('5 re-checks');
+    expect(body.text).not.toMatch(/\bundefined\b|\bnull\b/);
+    expect(secretsMock.commandCalls(GetSecretValueCommand)[0].args[0].input).toEqual({ SecretId: TOKEN_ARN });
+  });
+
+  test('ok: false from Slack throws with the Slack error code', async () => {
+    slack.respondWith((_request, response) => sendJson(response, 200, { ok: false, error: 'channel_not_found' }));
+
+    const promise = handler(event());
+
+    await expect(promise).rejects.toThrow('Slack chat.postMessage to channel C0123456789 failed: channel_not_found');
+    await expect(promise).rejects.toMatchObject({ name: 'SlackApiError' });
+    expect(slack.requests).toHaveLength(1); // not a transient error: no retry
+  });
+
+  test('a missing scope names the scope needed', async () => {
+    slack.respondWith((_request, response) => sendJson(response, 200, { ok: false, error: 'missing_scope', needed: 'chat:write', provided: 'users:read' }));
+
+    await expect(handler(event())).rejects.toThrow('missing_scope (needed scope: chat:write; token has: users:read)');
+  });
+
+  test('HTTP 429 with Retry-After: 1 is retried after about a second, then delivered', async () => {
+    slack.respondWith((_request, response, index) => {
+      if (index === 0) {
+        sendJson(response, 429, { ok: false, error: 'ratelimited' }, { 'Retry-After': '1' });
+      } else {
+        sendJson(response, 200, { ok: true, ts: '2.0' });
+      }
+    });
+
+    const started = Date.now();
+    const result = await notifySlack(event(), FAST);
+    const elapsed = Date.now() - started;
+
+    expect(result.reference).toBe('2.0');
+    expect(slack.requests).toHaveLength(2);
+    expect(elapsed).toBeGreaterThanOrEqual(950);
+    expect(elapsed).toBeLessThan(2_500);
+  });
+
+  test('a long Retry-After is capped', async () => {
+    slack.respondWith((_request, response, index) => {
+      if (index === 0) {
+        sendJson(response, 429, { ok: false, error: 'ratelimited' }, { 'Retry-After': '120' });
+      } else {
+        sendJson(response, 200, { ok: true, ts: '3.0' });
+      }
+    });
+
+    const started = Date.now();
+    const result = await notifySlack(event(), { retryPolicy: { maxRetryAfterMs: 50 } });
+
+    expect(result.reference).toBe('3.0');
+    expect(Date.now() - started).toBeLessThan(1_000);
+  });
+
+  test('a transient Slack error (ok: false, internal_error) is retried', async () => {
+    slack.respondWith((_request, response, index) =>
+      sendJson(response, 200, index === 0 ? { ok: false, error: 'internal_error' } : { ok: true, ts: '4.0' }));
+
+    const result = await notifySlack(event(), FAST);
+
+    expect(result.reference).toBe('4.0');
+    expect(slack.requests).toHaveLength(2);
+  });
+
+  test('5xx on every attempt throws after the attempt budget', async () => {
+    slack.respondWith((_request, response) => {
+      response.statusCode = 503;
+      response.end('upstream unavailable');
+    });
+
+    const promise = notifySlack(event(), FAST);
+
+    await expect(promise).rejects.toThrow('Slack chat.postMessage answered HTTP 503 after 3 attempt(s): upstream unavailable');
+    expect(slack.requests).toHaveLength(3);
+  });
+
+  test('a Slack API that never answers fails after the per-attempt timeouts', async () => {
+    slack.respondWith(() => undefined);
+
+    const started = Date.now();
+    const promise = notifySlack(event(), { retryPolicy: { attemptTimeoutMs: 200, maxAttempts: 2, backoffMs: 10 } });
+
+    await expect(promise).rejects.toThrow(`POST ${slack.origin}/api/chat.postMessage failed: no answer within 200 ms`);
+    await expect(promise).rejects.toMatchObject({ name: 'HttpDeliveryError' });
+    expect(Date.now() - started).toBeLessThan(1_500);
+  });
+
+  test('the token is read once and cached across warm invocations', async () => {
+    await handler(event());
+    await handler(event({ kind: 'RECOVERED', lastRun: [] }));
+
+    expect(secretsMock.commandCalls(GetSecretValueCommand)).toHaveLength(1);
+    expect(slack.requests.map((request) => request.headers.authorization)).toEqual([`Bearer ${TOKEN}`, `Bearer ${TOKEN}`]);
+  });
+
+  test('after a refused delivery the token is read again (it may have been rotated)', async () => {
+    slack.respondWith((_request, response, index) =>
+      sendJson(response, 200, index === 0 ? { ok: false, error: 'invalid_auth' } : { ok: true, ts: '5.0' }));
+
+    await expect(handler(event())).rejects.toThrow('invalid_auth');
+    await handler(event());
+
+    expect(secretsMock.commandCalls(GetSecretValueCommand)).toHaveLength(2);
+  });
+
+  test('the token never appears in logs or errors, on success or failure', async () => {
+    await handler(event());
+    slack.respondWith((_request, response) => sendJson(response, 200, { ok: false, error: 'not_authed' }));
+    const error = await handler(event()).catch((e: Error) => e);
+    slack.respondWith((_request, response) => {
+      response.statusCode = 500;
+      response.end('oops');
+    });
+    const error2 = await notifySlack(event(), FAST).catch((e: Error) => e);
+
+    const output = console_.output();
+    expect(output).toContain('"decision":"delivered"');
+    expect(output).toContain('"decision":"not-delivered"');
+    expect(output).not.toContain(TOKEN);
+    expect(output).not.toContain('SECRETVALUE');
+    expect(String(error)).not.toContain(TOKEN);
+    expect(String(error2)).not.toContain(TOKEN);
+  });
+
+  test('a binary or empty secret fails clearly without a request', async () => {
+    secretsMock.on(GetSecretValueCommand).resolves({ SecretBinary: new Uint8Array([1, 2, 3]) });
+    await expect(handler(event())).rejects.toThrow(`Secret ${TOKEN_ARN} has only a binary value`);
+
+    secretsMock.on(GetSecretValueCommand).resolves({ SecretString: '   ' });
+    await expect(handler(event())).rejects.toThrow(`Secret ${TOKEN_ARN} is empty`);
+
+    expect(slack.requests).toHaveLength(0);
+  });
+
+  test('a token with a line break inside is refused without showing it', async () => {
+    secretsMock.on(GetSecretValueCommand).resolves({ SecretString: 'xoxb-part-one\nxoxb-part-two' });
+
+    const error = await handler(event()).catch((e: Error) => e);
+
+    expect(String(error)).toContain('contains whitespace or control characters');
+    expect(String(error)).not.toContain('xoxb');
+    expect(slack.requests).toHaveLength(0);
+  });
+
+  test('the kind is read case-insensitively', async () => {
+    await handler(event({ kind: 'recovered' as any, lastRun: [] }));
+
+    expect(JSON.parse(slack.requests[0].body).text).toMatch(/^:white_check_mark: \*EC2 instance .* recovered after a reboot\*/);
+  });
+
+  test('an invalid event throws InvalidEventError before reading the secret', async () => {
+    await expect(handler(event({}, { channel: '' }))).rejects.toThrow(
+      new InvalidEventError('slack-notify: `parameters.channel` must be a non-empty string, got ""'),
+    );
+    await expect(handler(event({ kind: 'PANIC' as any }))).rejects.toThrow('slack-notify: `kind` must be one of "RECOVERED", "UNRESPONSIVE", "ERROR", got "PANIC"');
+    await expect(handler(event({}, { apiBaseUrl: 'ftp://slack' }))).rejects.toThrow(InvalidEventError);
+    expect(secretsMock.commandCalls(GetSecretValueCommand)).toHaveLength(0);
+  });
+});
+
+describe('Slack parameters and text', () => {
+  test('apiBaseUrl defaults to https://slack.com/api and loses trailing slashes', () => {
+    expect(readSlackParameters({ tokenSecretArn: TOKEN_ARN, channel: '#ops', apiBaseUrl: '' }).apiBaseUrl).toBe('https://slack.com/api');
+    expect(readSlackParameters({ tokenSecretArn: TOKEN_ARN, channel: '#ops' }).apiBaseUrl).toBe('https://slack.com/api');
+    expect(readSlackParameters({ tokenSecretArn: TOKEN_ARN, channel: '#ops', apiBaseUrl: 'https://slack.example/api//' }).apiBaseUrl)
+      .toBe('https://slack.example/api');
+  });
+
+  test('the text escapes Slack control characters and links the execution', () => {
+    const message = buildIncidentMessage(event({
+      lastRun: [{ ...FAILED_URL, reason: 'HTTP 500 from http://x/?a=1&b=<2>, expected 200' }],
+    }), { region: 'us-east-1' });
+
+    const slackText = renderSlackText(message);
+
+    expect(slackText.startsWith(':rotating_light: *EC2 instance')).toBe(true);
+    expect(slackText).toContain('http://x/?a=1&amp;b=&lt;2&gt;');
+    expect(slackText).toContain('|Open the execution in the Step Functions console>');
+  });
+});
