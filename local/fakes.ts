@@ -208,7 +208,7 @@ export function mockAws(instance: FakeInstance, instanceId: string, secrets: Sec
   secretsManager.on(GetSecretValueCommand).callsFake((input: { SecretId: string }) => {
     const value = secrets[input.SecretId];
     if (value === undefined) {
-      const error = new Error(`Secrets Manager can't find the specified secret.`);
+      const error = new Error('Secrets Manager can\'t find the specified secret.');
       error.name = 'ResourceNotFoundException';
       throw error;
     }

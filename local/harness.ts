@@ -10,13 +10,13 @@ import { RebootInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { CfnResource, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { CpuFirstLineSupport } from '../src';
 import './polyfills';
 import { handler as opsGenieNotify } from '../lambda/opsgenie-notify.lambda';
 import { handler as route53Check } from '../lambda/route53-check.lambda';
 import { handler as slackNotify } from '../lambda/slack-notify.lambda';
 import { handler as sshCheck } from '../lambda/ssh-check.lambda';
 import { handler as urlCheck } from '../lambda/url-check.lambda';
+import { CpuFirstLineSupport } from '../src';
 
 // aws-local-stepfunctions is an ES module package with a CommonJS build; TypeScript's
 // node16 resolution refuses a static import of it from CommonJS, so require its CJS build.
