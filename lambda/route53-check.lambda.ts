@@ -2,9 +2,10 @@
  * The Route 53 check: reads the current status of a Route 53 health check and judges it the
  * way Route 53 does: healthy while more than 18% of its checkers report healthy.
  *
- * A missing health check, no observations or any other API error is a failed result; only
- * transient errors (throttling, 5xx) are thrown, so Step Functions retries. A malformed event
- * throws InvalidEventError.
+ * No observations is a failed result. API errors are thrown: transient ones (throttling, 5xx)
+ * so that Step Functions retries, the others (a deleted health check, a missing permission)
+ * because they say nothing about the instance and must not lead to a reboot: the workflow
+ * escalates them to a human. A malformed event throws InvalidEventError.
  */
 import { GetHealthCheckStatusCommand, HealthCheckObservation, Route53Client } from '@aws-sdk/client-route-53';
 import { errorMessage, errorName, isTransientAwsError } from './shared/aws-errors';
@@ -78,10 +79,12 @@ export async function runRoute53Check(settings: Route53CheckSettings, client: Ro
     if (isTransientAwsError(error)) {
       throw error;
     }
-    const reason = errorName(error) === 'NoSuchHealthCheck'
+    // A configuration error, not a verdict on the instance: never let it cause a reboot.
+    const failure = new Error(errorName(error) === 'NoSuchHealthCheck'
       ? `Route 53 health check ${healthCheckId} does not exist (NoSuchHealthCheck)`
-      : `Route 53 GetHealthCheckStatus for ${healthCheckId} failed: ${errorName(error)}: ${errorMessage(error)}`;
-    return completeCheck('route53', startedAtMs, { passed: false, reason, target: healthCheckId }, logFields);
+      : `Route 53 GetHealthCheckStatus for ${healthCheckId} failed: ${errorName(error)}: ${errorMessage(error)}`);
+    failure.name = errorName(error);
+    throw failure;
   }
   const outcome = judgeHealthCheckObservations(observations, healthCheckId);
   return completeCheck('route53', startedAtMs, { ...outcome, target: healthCheckId }, logFields);

@@ -84,22 +84,22 @@ describe('route53-check handler', () => {
     expect(result.reason).toContain('no checker observations');
   });
 
-  test('NoSuchHealthCheck is a failed result', async () => {
+  test('NoSuchHealthCheck throws (a configuration error must not cause a reboot)', async () => {
     route53Mock.on(GetHealthCheckStatusCommand).rejects(new NoSuchHealthCheck({ message: 'A health check with id x does not exist.', $metadata: { httpStatusCode: 404 } }));
 
-    const result = await handler({ healthCheckId: HEALTH_CHECK_ID });
+    const failure = handler({ healthCheckId: HEALTH_CHECK_ID });
 
-    expect(result).toMatchObject({ passed: false, reason: `Route 53 health check ${HEALTH_CHECK_ID} does not exist (NoSuchHealthCheck)` });
+    await expect(failure).rejects.toMatchObject({ name: 'NoSuchHealthCheck', message: `Route 53 health check ${HEALTH_CHECK_ID} does not exist (NoSuchHealthCheck)` });
   });
 
-  test('another API error is a failed result naming the error', async () => {
+  test('another API error throws, naming the error', async () => {
     route53Mock.on(GetHealthCheckStatusCommand).rejects(awsError('AccessDenied', 403));
 
-    const result = await handler({ healthCheckId: HEALTH_CHECK_ID });
+    const failure = handler({ healthCheckId: HEALTH_CHECK_ID });
 
-    expect(result).toMatchObject({
-      passed: false,
-      reason: `Route 53 GetHealthCheckStatus for ${HEALTH_CHECK_ID} failed: AccessDenied: AccessDenied happened`,
+    await expect(failure).rejects.toMatchObject({
+      name: 'AccessDenied',
+      message: `Route 53 GetHealthCheckStatus for ${HEALTH_CHECK_ID} failed: AccessDenied: AccessDenied happened`,
     });
   });
 
