@@ -20,6 +20,7 @@ import {
   UrlCheckProtocol,
 } from './options';
 import {
+  HTTP_URL,
   validateDuration,
   validateInteger,
   validateNumber,
@@ -113,7 +114,6 @@ export interface CpuFirstLineSupportProps {
 
 const INSTANCE_ID = /^i-([0-9a-f]{8}|[0-9a-f]{17})$/;
 const HEALTH_CHECK_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const HTTP_URL = /^https?:\/\/[^\s/]+(\/[^\s]*)?$/;
 const HTTP_CODES = /^([1-5]\d\d(-[1-5]\d\d)?)(,[1-5]\d\d(-[1-5]\d\d)?)*$/;
 const HTTP_METHODS = /^(GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS)$/;
 const STATISTIC = /^(Maximum|Minimum|Average|Sum|SampleCount|p(\d{1,2}(\.\d+)?|100))$/;
@@ -236,9 +236,7 @@ export class CpuFirstLineSupport extends Construct {
     this.escalationFunction = escalation.handler;
     this.recoveryFunction = recovery?.handler;
 
-    const gracePeriod = props.recheck?.gracePeriod ?? Duration.seconds(60);
-    const interval = props.recheck?.interval ?? Duration.seconds(30);
-    const deadline = props.recheck?.deadline ?? Duration.minutes(10);
+    const { gracePeriod, interval, deadline } = recheckPolicy(props.recheck);
 
     const stateMachineName = props.stateMachineName
       ?? Names.uniqueResourceName(this, { maxLength: 80, separator: '-', allowedSpecialCharacters: '_-' });
@@ -381,6 +379,15 @@ export class CpuFirstLineSupport extends Construct {
   }
 }
 
+/** The re-check options with their defaults filled in. */
+function recheckPolicy(options: RecheckOptions = {}): Required<RecheckOptions> {
+  return {
+    gracePeriod: options.gracePeriod ?? Duration.seconds(60),
+    interval: options.interval ?? Duration.seconds(30),
+    deadline: options.deadline ?? Duration.minutes(10),
+  };
+}
+
 /** The number of re-checks after the reboot: one after the grace period, then one per interval until the deadline. */
 function maxRechecks(gracePeriod: Duration, interval: Duration, deadline: Duration): number {
   return 1 + Math.floor((deadline.toSeconds() - gracePeriod.toSeconds()) / interval.toSeconds());
@@ -460,9 +467,7 @@ function validateProps(scope: Construct, props: CpuFirstLineSupportProps): void 
   const evaluationPeriods = alarm.evaluationPeriods ?? 1;
   validateInteger('cpuAlarm.datapointsToAlarm', alarm.datapointsToAlarm, 1, Token.isUnresolved(evaluationPeriods) ? 100_000 : evaluationPeriods);
 
-  const grace = props.recheck?.gracePeriod ?? Duration.seconds(60);
-  const interval = props.recheck?.interval ?? Duration.seconds(30);
-  const deadline = props.recheck?.deadline ?? Duration.minutes(10);
+  const { gracePeriod: grace, interval, deadline } = recheckPolicy(props.recheck);
   validateDuration('recheck.gracePeriod', props.recheck?.gracePeriod, Duration.seconds(0), Duration.hours(1));
   validateDuration('recheck.interval', props.recheck?.interval, Duration.seconds(5), Duration.hours(1));
   validateDuration('recheck.deadline', props.recheck?.deadline, Duration.seconds(5), Duration.days(1));

@@ -1,8 +1,8 @@
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { NOTIFIER_FUNCTION_TIMEOUT, sharedFunction } from './handlers';
-import { validateNotEmpty, validatePattern } from './validation';
+import { HandlerName, NOTIFIER_FUNCTION_TIMEOUT, sharedFunction } from './handlers';
+import { HTTP_URL, validateNotEmpty, validatePattern, withoutTrailingSlash } from './validation';
 
 /**
  * What a notifier hands to the workflow when it is bound to a `CpuFirstLineSupport`.
@@ -100,8 +100,8 @@ export class OpsGenieEndpoint {
    * @param baseUrl an `https://` (or `http://`) URL without the `/v2/alerts` path
    */
   public static custom(baseUrl: string): OpsGenieEndpoint {
-    validatePattern('endpoint', baseUrl, /^https?:\/\/[^\s/]+(\/[^\s]*)?$/, 'an http(s) URL such as "https://api.opsgenie.com"');
-    return new OpsGenieEndpoint(baseUrl.replace(/\/+$/, ''));
+    validatePattern('endpoint', baseUrl, HTTP_URL, 'an http(s) URL such as "https://api.opsgenie.com"');
+    return new OpsGenieEndpoint(withoutTrailingSlash(baseUrl));
   }
 
   private constructor(
@@ -155,7 +155,7 @@ export abstract class Notifier {
   public static slack(options: SlackNotifierOptions): INotifier {
     validateNotEmpty('channel', options.channel);
     if (options.apiBaseUrl !== undefined) {
-      validatePattern('apiBaseUrl', options.apiBaseUrl, /^https?:\/\/[^\s/]+(\/[^\s]*)?$/, 'an http(s) URL such as "https://slack.com/api"');
+      validatePattern('apiBaseUrl', options.apiBaseUrl, HTTP_URL, 'an http(s) URL such as "https://slack.com/api"');
     }
     return new SlackNotifier(options);
   }
@@ -175,23 +175,25 @@ export abstract class Notifier {
   }
 }
 
+/** The stack's one function for a notifier handler, allowed to read `secret`. */
+function notifierFunction(scope: Construct, id: string, handler: HandlerName, description: string, secret: secretsmanager.ISecret): lambda.IFunction {
+  const fn = sharedFunction(scope, { id, handler, description, timeout: NOTIFIER_FUNCTION_TIMEOUT });
+  secret.grantRead(fn);
+  return fn;
+}
+
 class SlackNotifier implements INotifier {
   constructor(private readonly options: SlackNotifierOptions) {}
 
   public bind(scope: Construct): NotifierConfig {
-    const handler = sharedFunction(scope, {
-      id: 'CpuFirstLineSupportSlackNotifier',
-      handler: 'slack-notify',
-      description: 'cdk-cpu-first-line-support: posts recovery and escalation messages to Slack',
-      timeout: NOTIFIER_FUNCTION_TIMEOUT,
-    });
-    this.options.botToken.grantRead(handler);
+    const handler = notifierFunction(scope, 'CpuFirstLineSupportSlackNotifier', 'slack-notify',
+      'cdk-cpu-first-line-support: posts recovery and escalation messages to Slack', this.options.botToken);
     return {
       handler,
       parameters: {
         tokenSecretArn: this.options.botToken.secretArn,
         channel: this.options.channel,
-        apiBaseUrl: (this.options.apiBaseUrl ?? 'https://slack.com/api').replace(/\/+$/, ''),
+        apiBaseUrl: withoutTrailingSlash(this.options.apiBaseUrl ?? 'https://slack.com/api'),
       },
     };
   }
@@ -201,13 +203,8 @@ class OpsGenieNotifier implements INotifier {
   constructor(private readonly options: OpsGenieNotifierOptions) {}
 
   public bind(scope: Construct): NotifierConfig {
-    const handler = sharedFunction(scope, {
-      id: 'CpuFirstLineSupportOpsGenieNotifier',
-      handler: 'opsgenie-notify',
-      description: 'cdk-cpu-first-line-support: raises OpsGenie alerts',
-      timeout: NOTIFIER_FUNCTION_TIMEOUT,
-    });
-    this.options.apiKey.grantRead(handler);
+    const handler = notifierFunction(scope, 'CpuFirstLineSupportOpsGenieNotifier', 'opsgenie-notify',
+      'cdk-cpu-first-line-support: raises OpsGenie alerts', this.options.apiKey);
     return {
       handler,
       parameters: {

@@ -6,6 +6,14 @@ import { Duration, Token } from 'aws-cdk-lib';
  * their value is only known at deploy time.
  */
 
+/** An http:// or https:// URL with a host and an optional path, without spaces. */
+export const HTTP_URL = /^https?:\/\/[^\s/]+(\/[^\s]*)?$/;
+
+/** Removes the trailing slashes of a base URL, so that paths can be appended with one. */
+export function withoutTrailingSlash(url: string): string {
+  return url.replace(/\/+$/, '');
+}
+
 /** Formats a value for an error message. */
 function show(value: unknown): string {
   return typeof value === 'string' ? `"${value}"` : String(value);
