@@ -131,6 +131,8 @@ export interface RunReport {
   readonly timeline: TimelineEntry[];
   /** Lambda invocations, including retries. */
   readonly lambdaInvocations: number;
+  /** Wall time of each Lambda invocation in milliseconds, in the order they finished (for billing estimates). */
+  readonly lambdaDurationsMs: number[];
   /** State transitions (states entered, branch states included), as Step Functions bills them. */
   readonly stateTransitions: number;
   /** Wall time of the execution in milliseconds. */
@@ -147,6 +149,7 @@ export async function runWorkflow(construct: CpuFirstLineSupport, options: RunOp
   const states = allStates(definition);
   const msPerWaitSecond = options.msPerWaitSecond ?? 1;
   let lambdaInvocations = 0;
+  const lambdaDurationsMs: number[] = [];
 
   const taskResourceLocalHandlers: Record<string, (input: any) => Promise<any>> = {};
   const waitTimeOverrides: Record<string, number> = {};
@@ -168,8 +171,13 @@ export async function runWorkflow(construct: CpuFirstLineSupport, options: RunOp
         lambdaInvocations++;
         options.onInvoke?.(functionId, input.Payload);
         // Like Lambda, hand the handler a copy of the JSON event, never a shared object.
-        const payload = await handler(JSON.parse(JSON.stringify(input.Payload)));
-        return { StatusCode: 200, ExecutedVersion: '$LATEST', Payload: payload };
+        const started = performance.now();
+        try {
+          const payload = await handler(JSON.parse(JSON.stringify(input.Payload)));
+          return { StatusCode: 200, ExecutedVersion: '$LATEST', Payload: payload };
+        } finally {
+          lambdaDurationsMs.push(performance.now() - started);
+        }
       };
     } else if (state.Resource.endsWith(':states:::aws-sdk:ec2:rebootInstances')) {
       taskResourceLocalHandlers[name] = async (input: any) => {
@@ -233,6 +241,7 @@ export async function runWorkflow(construct: CpuFirstLineSupport, options: RunOp
     path: timeline.map((t) => t.state),
     timeline,
     lambdaInvocations,
+    lambdaDurationsMs,
     stateTransitions: entered.length,
     durationMs: Date.now() - startTime.getTime(),
     events,
