@@ -42,6 +42,11 @@ export interface UrlCheckEvent {
   /** Accepted status codes, as in ELB matchers: "200", "200,204" or "200-399". */
   readonly healthyHttpCodes: string;
   readonly timeoutMs: number;
+  /**
+   * Whether an https URL's certificate must be valid for the host (chain and name).
+   * @default true
+   */
+  readonly verifyCertificate?: boolean;
 }
 
 /** Input of `ssh-check.lambda.ts`. */
@@ -64,7 +69,14 @@ export type NotificationKind =
   /** The instance still failed its checks when the re-check deadline passed. */
   | 'UNRESPONSIVE'
   /** The workflow itself hit an unexpected error; a human must look. */
-  | 'ERROR';
+  | 'ERROR'
+  /**
+   * The instance failed its checks but was not rebooted: it is not running, or its
+   * reboot budget is spent. `decision.reason` says which; a human must look.
+   */
+  | 'NOT_REBOOTED'
+  /** Dry run: the instance failed its checks and would have been rebooted. */
+  | 'WOULD_REBOOT';
 
 /** The error a Step Functions Catch hands over: `{ Error, Cause }`. */
 export interface WorkflowError {
@@ -92,6 +104,8 @@ export interface NotifyEvent {
   readonly error?: WorkflowError;
   /** The Step Functions execution ID (ARN), for a link in the message. */
   readonly executionId?: string;
+  /** Why the instance was or was not rebooted, for kinds 'NOT_REBOOTED' and 'WOULD_REBOOT'. */
+  readonly decision?: RebootDecision;
 }
 
 /** What a notifier handler answers when the message was delivered. */
@@ -100,4 +114,59 @@ export interface NotifyResult {
   readonly notifier: string;
   /** Slack's message timestamp or OpsGenie's request ID. */
   readonly reference?: string;
+}
+
+/** Input of `guard.lambda.ts`, step 'ADMIT': may this execution handle the incident? */
+export interface AdmitEvent {
+  readonly step: 'ADMIT';
+  readonly instanceId: string;
+  /** This execution's ARN (`$$.Execution.Id`). */
+  readonly executionId: string;
+  /** This execution's start time (`$$.Execution.StartTime`, ISO 8601). */
+  readonly executionStartTime: string;
+  /**
+   * The state machine's running executions, as `ListExecutions` answers them
+   * (`ExecutionArn`, `StartDate`; extra fields are ignored).
+   */
+  readonly runningExecutions: ReadonlyArray<{ readonly ExecutionArn?: string; readonly StartDate?: string | number }>;
+}
+
+/** What the guard answers to 'ADMIT'. */
+export interface Admission {
+  /**
+   * PROCEED: handle the incident. DUPLICATE: an earlier execution handles it already.
+   * PAUSED: the instance carries the pause tag; record the alarm and do nothing else.
+   */
+  readonly verdict: 'PROCEED' | 'DUPLICATE' | 'PAUSED';
+  /** One sentence for humans. */
+  readonly reason: string;
+}
+
+/** Input of `guard.lambda.ts`, step 'REBOOT': may the workflow reboot the instance now? */
+export interface RebootGuardEvent {
+  readonly step: 'REBOOT';
+  readonly instanceId: string;
+  /** At most this many reboots by this library per instance within `rebootWindowSeconds`. */
+  readonly maxReboots: number;
+  readonly rebootWindowSeconds: number;
+  /** Dry run: decide as usual, but answer DRY_RUN instead of REBOOT. */
+  readonly dryRun: boolean;
+}
+
+/** What the guard answers to 'REBOOT'. */
+export interface RebootDecision {
+  /**
+   * REBOOT: reboot, after writing `ledger` to the instance's reboot-ledger tag.
+   * DRY_RUN: would reboot. NOT_RUNNING: the instance is not running (or not found).
+   * BUDGET_EXHAUSTED: the reboot budget of the window is spent.
+   */
+  readonly verdict: 'REBOOT' | 'DRY_RUN' | 'NOT_RUNNING' | 'BUDGET_EXHAUSTED';
+  /** One sentence for humans: why. */
+  readonly reason: string;
+  /** The instance's state, e.g. 'running' or 'stopped'; 'not found' when EC2 does not know it. */
+  readonly instanceState: string;
+  /** Reboots by this library within the window, before this one. */
+  readonly rebootsInWindow: number;
+  /** For REBOOT: the new value of the reboot-ledger tag (the reboot times in the window, this one last). */
+  readonly ledger?: string;
 }
