@@ -1,7 +1,7 @@
 import { awscdk, javascript } from 'projen';
 
 /** Handlers that run on AWS Lambda; each is bundled into `assets/<name>.lambda/index.js`. */
-const HANDLERS = ['url-check', 'ssh-check', 'route53-check', 'slack-notify', 'opsgenie-notify'];
+const HANDLERS = ['url-check', 'ssh-check', 'route53-check', 'slack-notify', 'opsgenie-notify', 'guard'];
 
 /**
  * The Node.js 22 Lambda runtime ships AWS SDK v3, so the bundles leave it out. `ssh2`

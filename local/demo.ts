@@ -9,7 +9,7 @@ import { messageText, playScenario, SCENARIOS, ScenarioResult } from './scenario
 /** Real milliseconds per simulated second of waiting. */
 const MS_PER_SECOND = 10;
 /** States that add nothing to a printed timeline. */
-const QUIET_STATES = new Set(['Healthy?', 'Count re-check', 'Healthy again?', 'Wait before re-check']);
+const QUIET_STATES = new Set(['Start incident', 'Find running executions', 'Admitted?', 'Healthy?', 'Reboot allowed?', 'Count re-check', 'Healthy again?', 'Wait before re-check']);
 /** Re-checks printed before the rest are folded into one line. */
 const RECHECKS_SHOWN = 3;
 

@@ -6,6 +6,7 @@
 import * as http from 'http';
 import * as net from 'net';
 import {
+  CreateTagsCommand,
   DescribeInstancesCommand,
   EC2Client,
   RebootInstancesCommand,
@@ -46,6 +47,12 @@ export class FakeInstance {
   public bootMs = 0;
   /** How many times the instance was rebooted. */
   public reboots = 0;
+  /** The EC2 state `DescribeInstances` reports; 'running' follows `health` ('pending' while rebooting). */
+  public state = 'running';
+  /** The instance's tags, as `DescribeInstances` reports them and `CreateTags` writes them. */
+  public tags: Record<string, string> = {};
+  /** The public IP `DescribeInstances` reports; `undefined` for an instance without one. */
+  public publicIp: string | undefined = '127.0.0.1';
   public httpPort = 0;
   public sshPort = 0;
 
@@ -172,7 +179,7 @@ export type SecretValues = Record<string, string>;
 
 /**
  * Mocks the AWS APIs the workflow calls, answering from the fake instance:
- * `DescribeInstances` (running, public and private IP 127.0.0.1), `RebootInstances`
+ * `DescribeInstances` (its state, tags and IPs), `CreateTags` (writes its tags), `RebootInstances`
  * (reboots the fake), `GetHealthCheckStatus` (16 checkers that follow the fake's health)
  * and `GetSecretValue` (from `secrets`). Call `restore()` when done.
  */
@@ -185,12 +192,19 @@ export function mockAws(instance: FakeInstance, instanceId: string, secrets: Sec
     Reservations: [{
       Instances: [{
         InstanceId: instanceId,
-        State: { Name: instance.health === 'rebooting' ? 'pending' : 'running', Code: 16 },
-        PublicIpAddress: '127.0.0.1',
+        State: { Name: instance.state === 'running' && instance.health === 'rebooting' ? 'pending' : instance.state },
+        PublicIpAddress: instance.publicIp,
         PrivateIpAddress: '127.0.0.1',
+        Tags: Object.entries(instance.tags).map(([Key, Value]) => ({ Key, Value })),
       }],
     }],
   }));
+  ec2.on(CreateTagsCommand).callsFake((input: { Tags?: { Key?: string; Value?: string }[] }) => {
+    for (const tag of input.Tags ?? []) {
+      if (tag.Key) instance.tags[tag.Key] = tag.Value ?? '';
+    }
+    return {};
+  });
   ec2.on(RebootInstancesCommand).callsFake(() => {
     instance.reboot();
     return {};

@@ -6,11 +6,12 @@
  * deployed), its Lambda tasks are routed to the handler modules in-process, the reboot
  * task calls the (mocked) EC2 client, and waits are scaled down.
  */
-import { RebootInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { CreateTagsCommand, RebootInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { CfnResource, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import './polyfills';
+import { handler as guard } from '../lambda/guard.lambda';
 import { handler as opsGenieNotify } from '../lambda/opsgenie-notify.lambda';
 import { handler as route53Check } from '../lambda/route53-check.lambda';
 import { handler as slackNotify } from '../lambda/slack-notify.lambda';
@@ -33,6 +34,7 @@ export const HANDLERS_BY_FUNCTION_ID: Record<string, LocalHandler> = {
   CpuFirstLineSupportRoute53Check: route53Check,
   CpuFirstLineSupportSlackNotifier: slackNotify,
   CpuFirstLineSupportOpsGenieNotifier: opsGenieNotify,
+  CpuFirstLineSupportGuard: guard,
 };
 
 /** Placeholder values for the pseudo parameters of a stack without an explicit environment. */
@@ -44,6 +46,8 @@ export interface RenderedWorkflow {
   readonly definition: any;
   /** The construct's functions, by the ARN the definition uses for them. */
   readonly functionsByArn: Record<string, lambda.IFunction>;
+  /** The state machine's ARN. */
+  readonly stateMachineArn: string;
 }
 
 /** Turns the construct's `DefinitionString` in the template into plain ASL. */
@@ -74,10 +78,13 @@ export function renderWorkflow(construct: CpuFirstLineSupport): RenderedWorkflow
 
   const functionsByArn: Record<string, lambda.IFunction> = {};
   for (const fn of [construct.urlCheckFunction, construct.sshCheckFunction, construct.route53CheckFunction,
-    construct.recoveryFunction, construct.escalationFunction]) {
+    construct.recoveryFunction, construct.escalationFunction, construct.guardFunction]) {
     if (fn) functionsByArn[functionArn(stack.getLogicalId(fn.node.defaultChild as CfnResource))] = fn;
   }
-  return { definition, functionsByArn };
+  const name = stack.resolve((construct.stateMachine.node.defaultChild as CfnResource).getAtt('Name'));
+  const stateMachineName = template.Resources[logicalId].Properties.StateMachineName ?? name;
+  const stateMachineArn = `arn:${PSEUDO.partition}:states:${env.region}:${env.account}:stateMachine:${stateMachineName}`;
+  return { definition, functionsByArn, stateMachineArn };
 }
 
 /** Every state of a definition, including those inside Parallel branches, by name. */
@@ -103,6 +110,50 @@ export interface RunOptions {
   readonly handlerOverrides?: Record<string, LocalHandler>;
   /** Called for every Lambda invocation, before the handler. */
   readonly onInvoke?: (functionId: string, event: any) => void;
+  /**
+   * The executions that `ListExecutions` reports as running. Share one between concurrent
+   * `runWorkflow` calls to run several executions of one state machine at once.
+   * @default - a registry of this execution only
+   */
+  readonly registry?: ExecutionRegistry;
+}
+
+/** What `ListExecutions` answers for one running execution. */
+export interface RunningExecution {
+  readonly ExecutionArn: string;
+  readonly StateMachineArn: string;
+  readonly Name: string;
+  readonly Status: 'RUNNING';
+  readonly StartDate: string;
+}
+
+/** The running executions of local state machines, as `ListExecutions` would list them. */
+export class ExecutionRegistry {
+  private readonly running = new Map<string, RunningExecution>();
+  private counter = 0;
+
+  /** Registers a new execution of `stateMachineArn` and returns it. */
+  public start(stateMachineArn: string, startTime: Date): RunningExecution {
+    const name = `local-${startTime.getTime()}-${++this.counter}`;
+    const execution: RunningExecution = {
+      ExecutionArn: `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`,
+      StateMachineArn: stateMachineArn,
+      Name: name,
+      Status: 'RUNNING',
+      StartDate: startTime.toISOString(),
+    };
+    this.running.set(execution.ExecutionArn, execution);
+    return execution;
+  }
+
+  public stop(executionArn: string): void {
+    this.running.delete(executionArn);
+  }
+
+  /** The running executions of a state machine, newest first, as `ListExecutions` orders them. */
+  public list(stateMachineArn: string): RunningExecution[] {
+    return [...this.running.values()].filter((e) => e.StateMachineArn === stateMachineArn).reverse();
+  }
 }
 
 /** One line of an execution's timeline. */
@@ -145,7 +196,8 @@ export interface RunReport {
  * Runs the construct's state machine once, locally.
  */
 export async function runWorkflow(construct: CpuFirstLineSupport, options: RunOptions = {}): Promise<RunReport> {
-  const { definition, functionsByArn } = renderWorkflow(construct);
+  const { definition, functionsByArn, stateMachineArn } = renderWorkflow(construct);
+  const registry = options.registry ?? new ExecutionRegistry();
   const states = allStates(definition);
   const msPerWaitSecond = options.msPerWaitSecond ?? 1;
   let lambdaInvocations = 0;
@@ -184,6 +236,18 @@ export async function runWorkflow(construct: CpuFirstLineSupport, options: RunOp
         const output = await new EC2Client({}).send(new RebootInstancesCommand(input));
         return { ...output, $metadata: undefined };
       };
+    } else if (state.Resource.endsWith(':states:::aws-sdk:ec2:createTags')) {
+      taskResourceLocalHandlers[name] = async (input: any) => {
+        const output = await new EC2Client({}).send(new CreateTagsCommand(input));
+        return { ...output, $metadata: undefined };
+      };
+    } else if (state.Resource.endsWith(':states:::aws-sdk:sfn:listExecutions')) {
+      taskResourceLocalHandlers[name] = async (input: any) => {
+        if (input.StateMachineArn !== stateMachineArn || input.StatusFilter !== 'RUNNING') {
+          throw new Error(`Unexpected ListExecutions input ${JSON.stringify(input)}`);
+        }
+        return { Executions: registry.list(stateMachineArn) };
+      };
     } else {
       throw new Error(`State "${name}" uses ${state.Resource}, which the local harness does not run`);
     }
@@ -192,15 +256,17 @@ export async function runWorkflow(construct: CpuFirstLineSupport, options: RunOp
   const machine = new StateMachine(definition, { validationOptions: { checkArn: false } });
   const input = options.input ?? alarmEvent(construct);
   const startTime = new Date();
+  const started = registry.start(stateMachineArn, startTime);
   const execution = machine.run(input, {
     overrides: { taskResourceLocalHandlers, waitTimeOverrides, retryIntervalOverrides },
     context: {
       Execution: {
-        Id: `arn:aws:states:${PSEUDO.region}:${PSEUDO.account}:execution:local:${startTime.getTime()}`,
-        Name: `local-${startTime.getTime()}`,
+        Id: started.ExecutionArn,
+        Name: started.Name,
         Input: input,
-        StartTime: startTime.toISOString(),
+        StartTime: started.StartDate,
       },
+      StateMachine: { Id: stateMachineArn, Name: stateMachineArn.split(':').pop() },
     },
   });
 
@@ -215,6 +281,8 @@ export async function runWorkflow(construct: CpuFirstLineSupport, options: RunOp
   } catch (error: any) {
     status = 'FAILED';
     output = { Error: error.name, Cause: error.message };
+  } finally {
+    registry.stop(started.ExecutionArn);
   }
   await collect;
 

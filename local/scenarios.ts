@@ -8,7 +8,7 @@ import { App, Duration, Stack } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { CpuFirstLineSupport, CpuFirstLineSupportProps, Notifier, OpsGenieEndpoint, OpsGeniePriority } from '../src';
 import { FakeInstance, FakeNotifiers, InstanceHealth, mockAws, ReceivedRequest } from './fakes';
-import { RunReport, runWorkflow } from './harness';
+import { ExecutionRegistry, LocalHandler, RunReport, runWorkflow } from './harness';
 
 export const INSTANCE_ID = 'i-0123456789abcdef0';
 export const HEALTH_CHECK_ID = 'abcdef01-2345-6789-abcd-ef0123456789';
@@ -35,12 +35,36 @@ export interface Scenario {
   readonly opsGenieStatus?: number;
   /** Props that override the example's. */
   readonly props?: Partial<CpuFirstLineSupportProps>;
+  /** The EC2 state the instance reports. @default 'running' */
+  readonly instanceState?: string;
+  /** The instance's tags when the alarm fires. @default - none */
+  readonly tags?: Record<string, string>;
+  /** The instance has no public IP address. */
+  readonly noPublicIp?: boolean;
+  /** How many alarm events arrive at once, each starting an execution. @default 1 */
+  readonly concurrentAlarms?: number;
+  /** Replaces handlers by function construct ID, e.g. to make one throw. */
+  readonly handlerOverrides?: Record<string, LocalHandler>;
+  /** Injects a fault into the stand-ins or the AWS mocks before the run. */
+  readonly inject?: (world: World) => void;
+}
+
+/** The stand-ins a scenario runs against. */
+export interface World {
+  readonly instance: FakeInstance;
+  readonly notifiers: FakeNotifiers;
+  readonly aws: ReturnType<typeof mockAws>;
 }
 
 /** What a scenario produced. */
 export interface ScenarioResult {
   readonly scenario: Scenario;
+  /** The execution's report; with concurrent alarms, the first execution's. */
   readonly report: RunReport;
+  /** Every execution's report, in the order they were started. */
+  readonly reports: RunReport[];
+  /** The instance's tags after the run. */
+  readonly tags: Record<string, string>;
   readonly reboots: number;
   readonly slackMessages: ReceivedRequest[];
   readonly opsGenieAlerts: ReceivedRequest[];
@@ -118,11 +142,19 @@ export async function playScenario(scenario: Scenario, msPerSecond = 10): Promis
       throttled.name = 'ThrottlingException';
       aws.route53.on(GetHealthCheckStatusCommand).rejects(throttled);
     }
+    instance.state = scenario.instanceState ?? 'running';
+    instance.tags = { ...scenario.tags };
+    if (scenario.noPublicIp) instance.publicIp = undefined;
+    scenario.inject?.({ instance, notifiers, aws });
     const { stack, support } = exampleStack(instance, notifiers, scenario.props);
-    const report = await runWorkflow(support, { msPerWaitSecond: msPerSecond });
+    const registry = new ExecutionRegistry();
+    const reports = await Promise.all(Array.from({ length: scenario.concurrentAlarms ?? 1 }, () =>
+      runWorkflow(support, { msPerWaitSecond: msPerSecond, registry, handlerOverrides: scenario.handlerOverrides })));
     return {
       scenario,
-      report,
+      report: reports[0],
+      reports,
+      tags: { ...instance.tags },
       reboots: instance.reboots,
       slackMessages: notifiers.slackMessages,
       opsGenieAlerts: notifiers.opsGenieAlerts,

@@ -6,14 +6,17 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { CHECK_FUNCTION_TIMEOUT, MAX_CHECK_TIMEOUT, sharedFunction } from './handlers';
+import { ExecutionFailures } from './execution-failures';
+import { CHECK_FUNCTION_TIMEOUT, MAX_CHECK_TIMEOUT, NOTIFIER_FUNCTION_TIMEOUT, sharedFunction } from './handlers';
 import { acceptNagFindings } from './nag';
 import { INotifier, NotifierConfig } from './notifier';
 import {
   CpuAlarmOptions,
   InstanceAddress,
+  RebootBudget,
   RecheckOptions,
   SshCheckOptions,
   UrlCheckOptions,
@@ -107,9 +110,36 @@ export interface CpuFirstLineSupportProps {
   /**
    * The state machine's name. Names are unique per account and region.
    *
-   * @default - a unique name derived from the construct's path
+   * @default - `CpuFirstLineSupport-<stack hash>-<construct path>`, unique and matched by
+   * the stack's execution-failure alarm
    */
   readonly stateMachineName?: string;
+
+  /**
+   * How many times the instance may be rebooted within a window. Beyond it, the workflow
+   * tells the escalation notifier instead of rebooting, and says why.
+   *
+   * @default - 1 reboot per hour
+   */
+  readonly rebootBudget?: RebootBudget;
+
+  /**
+   * Dry run: the alarm, the checks and the notifications work as usual, but instead of
+   * rebooting, the workflow sends a "would reboot" notice (to the recovery notifier, or the
+   * escalation notifier when there is none) and stops.
+   *
+   * @default false
+   */
+  readonly dryRun?: boolean;
+
+  /**
+   * An SNS topic for the stack's execution-failure alarm (`executionFailureAlarm`), the
+   * fallback when a workflow cannot reach its escalation notifier. The alarm is shared by
+   * every `CpuFirstLineSupport` in the stack, and notifies at most 5 distinct topics.
+   *
+   * @default - the alarm has no action; add one with `executionFailureAlarm.addAlarmAction()`
+   */
+  readonly executionFailureTopic?: sns.ITopic;
 }
 
 const INSTANCE_ID = /^i-([0-9a-f]{8}|[0-9a-f]{17})$/;
@@ -118,6 +148,9 @@ const HTTP_CODES = /^([1-5]\d\d(-[1-5]\d\d)?)(,[1-5]\d\d(-[1-5]\d\d)?)*$/;
 const HTTP_METHODS = /^(GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS)$/;
 const STATISTIC = /^(Maximum|Minimum|Average|Sum|SampleCount|p(\d{1,2}(\.\d+)?|100))$/;
 const STATE_MACHINE_NAME = /^[0-9A-Za-z_-]{1,80}$/;
+
+/** The most reboots a budget may allow: the ledger tag (256 characters) keeps 12 times. */
+const MAX_REBOOTS_PER_WINDOW = 10;
 
 /** More re-checks than this would crowd the execution history; see `RecheckOptions`. */
 const MAX_RECHECKS = 200;
@@ -134,6 +167,19 @@ const MAX_RECHECKS = 200;
  * each instance adds an alarm, an EventBridge rule, a state machine and its role.
  */
 export class CpuFirstLineSupport extends Construct {
+  /**
+   * The instance tag that pauses the workflow for maintenance: while an instance carries it
+   * with any value but `false`, alarms start executions that record the alarm and stop,
+   * without checks, reboots or messages.
+   */
+  public static readonly PAUSE_TAG_KEY = 'cpu-first-line-support:paused';
+
+  /**
+   * The instance tag in which the workflow records its reboots (times in ISO 8601, separated
+   * by spaces), to enforce `rebootBudget`. Delete it to reset the budget.
+   */
+  public static readonly REBOOT_LEDGER_TAG_KEY = 'cpu-first-line-support:reboots';
+
   /** The alarm on the instance's `CPUUtilization` that starts the workflow. */
   public readonly alarm: cloudwatch.Alarm;
 
@@ -164,6 +210,16 @@ export class CpuFirstLineSupport extends Construct {
   /** The function of the recovery notifier, if one is set. */
   public readonly recoveryFunction?: lambda.IFunction;
 
+  /** The function that admits incidents and decides reboots (shared in the stack). */
+  public readonly guardFunction: lambda.IFunction;
+
+  /**
+   * The stack's alarm on workflows that failed, timed out or were aborted: the fallback that
+   * reaches a human when the escalation notifier cannot. Shared by every
+   * `CpuFirstLineSupport` in the stack.
+   */
+  public readonly executionFailureAlarm: cloudwatch.IAlarm;
+
   constructor(scope: Construct, id: string, props: CpuFirstLineSupportProps) {
     super(scope, id);
     validateProps(this, props);
@@ -192,6 +248,7 @@ export class CpuFirstLineSupport extends Construct {
           method: (url.method ?? 'GET').toUpperCase(),
           healthyHttpCodes: url.healthyHttpCodes ?? '200-399',
           timeoutMs: (url.timeout ?? Duration.seconds(10)).toMilliseconds(),
+          verifyCertificate: url.verifyCertificate ?? true,
         },
       });
     }
@@ -236,20 +293,39 @@ export class CpuFirstLineSupport extends Construct {
     this.escalationFunction = escalation.handler;
     this.recoveryFunction = recovery?.handler;
 
-    const { gracePeriod, interval, deadline } = recheckPolicy(props.recheck);
+    const guard = sharedFunction(this, {
+      id: 'CpuFirstLineSupportGuard',
+      handler: 'guard',
+      description: 'cdk-cpu-first-line-support: admits one incident per instance and decides whether to reboot',
+      timeout: CHECK_FUNCTION_TIMEOUT,
+    });
+    // DescribeInstances supports no resource-level permissions: `*` is the narrowest scope.
+    guard.addToRolePolicy(new iam.PolicyStatement({ actions: ['ec2:DescribeInstances'], resources: ['*'] }));
+    this.guardFunction = guard;
 
-    const stateMachineName = props.stateMachineName
-      ?? Names.uniqueResourceName(this, { maxLength: 80, separator: '-', allowedSpecialCharacters: '_-' });
+    const { gracePeriod, interval, deadline } = recheckPolicy(props.recheck);
+    const budget = rebootBudget(props.rebootBudget);
+
+    const failures = ExecutionFailures.of(this);
+    this.executionFailureAlarm = failures.alarm;
+    if (props.executionFailureTopic) {
+      failures.notify(props.executionFailureTopic);
+    }
+    const stateMachineName = props.stateMachineName ?? failures.stateMachineNamePrefix
+      + Names.uniqueResourceName(this, { maxLength: 80 - failures.stateMachineNamePrefix.length, separator: '-', allowedSpecialCharacters: '_-' });
     const stateMachineArn = stack.formatArn({
       service: 'states',
       resource: 'stateMachine',
       resourceName: stateMachineName,
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
+    if (props.stateMachineName !== undefined) {
+      failures.watchStateMachine(stateMachineArn);
+    }
 
     // One role for the state machine and the rule target, with its whole policy inline:
     // each instance adds no IAM resource but this role, and nothing else may widen it.
-    const functions = uniqueFunctions([...checks.map((c) => c.handler), escalation.handler, ...(recovery ? [recovery.handler] : [])]);
+    const functions = uniqueFunctions([guard, ...checks.map((c) => c.handler), escalation.handler, ...(recovery ? [recovery.handler] : [])]);
     const role = new iam.Role(this, 'Role', {
       description: `cdk-cpu-first-line-support workflow for ${instanceId}`,
       assumedBy: new iam.CompositePrincipal(
@@ -270,8 +346,19 @@ export class CpuFirstLineSupport extends Construct {
               resources: [instanceArn],
             }),
             new iam.PolicyStatement({
+              sid: 'RecordRebootsOnThisInstance',
+              actions: ['ec2:CreateTags'],
+              resources: [instanceArn],
+              conditions: { 'ForAllValues:StringEquals': { 'aws:TagKeys': [CpuFirstLineSupport.REBOOT_LEDGER_TAG_KEY] } },
+            }),
+            new iam.PolicyStatement({
               sid: 'StartThisWorkflow',
               actions: ['states:StartExecution'],
+              resources: [stateMachineArn],
+            }),
+            new iam.PolicyStatement({
+              sid: 'ListThisWorkflowsExecutions',
+              actions: ['states:ListExecutions'],
               resources: [stateMachineArn],
             }),
             new iam.PolicyStatement({
@@ -309,6 +396,7 @@ export class CpuFirstLineSupport extends Construct {
       stateMachineType: sfn.StateMachineType.STANDARD,
       comment: `First line of support for ${instanceId}: check, reboot if unhealthy, re-check, notify.`,
       role: this.role,
+      timeout: executionTimeout(gracePeriod, interval, maxRechecks(gracePeriod, interval, deadline)),
       tracingEnabled: true,
       logs: {
         destination: workflowLogGroup(this),
@@ -325,6 +413,13 @@ export class CpuFirstLineSupport extends Construct {
         gracePeriod,
         interval,
         maxRechecks: maxRechecks(gracePeriod, interval, deadline),
+        guard,
+        stateMachineArn,
+        maxReboots: budget.maxReboots,
+        rebootWindow: budget.window,
+        dryRun: props.dryRun ?? false,
+        dryRunNotifier: recovery ?? escalation,
+        rebootLedgerTagKey: CpuFirstLineSupport.REBOOT_LEDGER_TAG_KEY,
       })),
     });
     this.stateMachine.node.addDependency(role);
@@ -386,6 +481,25 @@ function recheckPolicy(options: RecheckOptions = {}): Required<RecheckOptions> {
     interval: options.interval ?? Duration.seconds(30),
     deadline: options.deadline ?? Duration.minutes(10),
   };
+}
+
+/** The reboot budget with its defaults filled in. */
+function rebootBudget(budget: RebootBudget = {}): Required<RebootBudget> {
+  return { maxReboots: budget.maxReboots ?? 1, window: budget.window ?? Duration.hours(1) };
+}
+
+/**
+ * A bound on an execution that no healthy run reaches: every task at its Lambda timeout
+ * with all retries, plus every wait. An execution that hits it ends TIMED_OUT, which the
+ * execution-failure alarm catches.
+ */
+function executionTimeout(gracePeriod: Duration, interval: Duration, rechecks: number): Duration {
+  const attempts = 3; // the first try and two retries
+  const taskSeconds = attempts * Math.max(CHECK_FUNCTION_TIMEOUT.toSeconds(), NOTIFIER_FUNCTION_TIMEOUT.toSeconds()) + 30;
+  // Listing executions, admission, the first run, the reboot decision, tagging, rebooting, two notifications.
+  const tasks = 8 + rechecks;
+  const seconds = gracePeriod.toSeconds() + interval.toSeconds() * rechecks + tasks * taskSeconds + 15 * 60;
+  return Duration.seconds(seconds);
 }
 
 /** The number of re-checks after the reboot: one after the grace period, then one per interval until the deadline. */
@@ -466,6 +580,9 @@ function validateProps(scope: Construct, props: CpuFirstLineSupportProps): void 
   }
   const evaluationPeriods = alarm.evaluationPeriods ?? 1;
   validateInteger('cpuAlarm.datapointsToAlarm', alarm.datapointsToAlarm, 1, Token.isUnresolved(evaluationPeriods) ? 100_000 : evaluationPeriods);
+
+  validateInteger('rebootBudget.maxReboots', props.rebootBudget?.maxReboots, 1, MAX_REBOOTS_PER_WINDOW);
+  validateDuration('rebootBudget.window', props.rebootBudget?.window, Duration.minutes(1), Duration.days(7));
 
   const { gracePeriod: grace, interval, deadline } = recheckPolicy(props.recheck);
   validateDuration('recheck.gracePeriod', props.recheck?.gracePeriod, Duration.seconds(0), Duration.hours(1));

@@ -8,7 +8,7 @@ import { Construct } from 'constructs';
 import { acceptNagFindings } from './nag';
 
 /** The handlers built into `assets/` by the projen bundler (see `.projenrc.ts`). */
-export type HandlerName = 'url-check' | 'ssh-check' | 'route53-check' | 'slack-notify' | 'opsgenie-notify';
+export type HandlerName = 'url-check' | 'ssh-check' | 'route53-check' | 'slack-notify' | 'opsgenie-notify' | 'guard';
 
 /** Directory of a handler's pre-built bundle. Resolves from both `src/` and `lib/`. */
 export function handlerAssetPath(name: HandlerName): string {

@@ -16,7 +16,10 @@ export enum InstanceAddress {
 export enum UrlCheckProtocol {
   /** Plain HTTP. */
   HTTP = 'http',
-  /** HTTPS; the certificate must be valid for the address checked. */
+  /**
+   * HTTPS; the certificate must be valid for the address checked, unless
+   * `verifyCertificate` is false.
+   */
   HTTPS = 'https',
 }
 
@@ -89,6 +92,15 @@ export interface UrlCheckOptions {
    * @default Duration.seconds(10)
    */
   readonly timeout?: Duration;
+
+  /**
+   * Whether an HTTPS answer counts only with a certificate that is valid for the URL's host
+   * (trusted chain, matching name, not expired). Turn it off to check by IP address a
+   * server whose certificate names a host, or one with a self-signed certificate.
+   *
+   * @default true
+   */
+  readonly verifyCertificate?: boolean;
 }
 
 /**
@@ -212,4 +224,28 @@ export interface RecheckOptions {
    * @default Duration.minutes(10)
    */
   readonly deadline?: Duration;
+}
+
+/**
+ * How many times the library may reboot one instance within a window. Beyond it, the
+ * workflow escalates without rebooting and says why, so a machine that keeps maxing out
+ * its CPU is never rebooted in a loop.
+ *
+ * The times of the reboots are kept on the instance itself, in the tag named by
+ * `CpuFirstLineSupport.REBOOT_LEDGER_TAG_KEY`; deleting the tag resets the budget.
+ */
+export interface RebootBudget {
+  /**
+   * The most reboots within `window`, from 1 to 10.
+   *
+   * @default 1
+   */
+  readonly maxReboots?: number;
+
+  /**
+   * The sliding window, from 1 minute to 7 days.
+   *
+   * @default Duration.hours(1)
+   */
+  readonly window?: Duration;
 }

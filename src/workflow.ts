@@ -26,6 +26,19 @@ export interface WorkflowSettings {
   readonly interval: Duration;
   /** How many re-checks run at most after the reboot. */
   readonly maxRechecks: number;
+  /** The guard function (see `lambda/guard.lambda.ts`). */
+  readonly guard: lambda.IFunction;
+  /** The state machine's own ARN, for `ListExecutions`. */
+  readonly stateMachineArn: string;
+  /** At most this many reboots within `rebootWindow`. */
+  readonly maxReboots: number;
+  readonly rebootWindow: Duration;
+  /** Replace the reboot by a notice to `dryRunNotifier`. */
+  readonly dryRun: boolean;
+  /** Who hears "would reboot" in dry run. */
+  readonly dryRunNotifier: NotifierConfig;
+  /** The tag on the instance that records the library's reboots. */
+  readonly rebootLedgerTagKey: string;
 }
 
 /** The retry policy of every check task (on top of the Lambda service-error retry). */
@@ -33,6 +46,14 @@ const CHECK_RETRY: sfn.RetryProps = {
   errors: [sfn.Errors.ALL],
   interval: Duration.seconds(2),
   maxAttempts: 2,
+  backoffRate: 2,
+};
+
+/** The retry policy of the AWS API tasks (listing executions, tagging, rebooting). */
+const AWS_API_RETRY: sfn.RetryProps = {
+  errors: [sfn.Errors.ALL],
+  interval: Duration.seconds(2),
+  maxAttempts: 3,
   backoffRate: 2,
 };
 
@@ -56,11 +77,16 @@ const REFUSED_ERRORS = [INVALID_EVENT_ERROR, 'SlackApiError', 'OpsGenieApiError'
 /**
  * Builds the state machine definition:
  *
- * Start incident → Check instance → (healthy) All good
- *                                 → Reboot instance → Wait for reboot → Re-check instance
- *                                   → Count re-check → (healthy) Notify recovered → Recovered
- *                                                    → (deadline) Notify unresponsive → Escalated
- *                                                    → Wait before re-check → Re-check instance
+ * Start incident → Find running executions → Admit incident
+ *   → (an earlier execution handles it) Already handled
+ *   → (the instance carries the pause tag) Paused
+ *   → Check instance → (healthy) All good
+ *                    → Decide reboot → (not running, or budget spent) Notify not rebooted → Escalated without reboot
+ *                                    → (dry run) Notify would reboot → Dry run
+ *                                    → Record reboot → Reboot instance → Wait for reboot → Re-check instance
+ *                                      → Count re-check → (healthy) Notify recovered → Recovered
+ *                                                       → (deadline) Notify unresponsive → Escalated
+ *                                                       → Wait before re-check → Re-check instance
  * Any unexpected error → Notify error → Escalated after error
  */
 export function buildWorkflow(scope: Construct, settings: WorkflowSettings): sfn.IChainable {
@@ -86,7 +112,47 @@ export function buildWorkflow(scope: Construct, settings: WorkflowSettings): sfn
     },
   });
 
+  const findRunning = catchInto(new tasks.CallAwsService(scope, 'Find running executions', {
+    comment: 'Lists the running executions of this state machine, so that one incident is handled once.',
+    service: 'sfn',
+    action: 'listExecutions',
+    parameters: { 'StateMachineArn.$': '$$.StateMachine.Id', 'StatusFilter': 'RUNNING', 'MaxResults': 100 },
+    iamResources: [settings.stateMachineArn],
+    resultSelector: { 'executions.$': '$.Executions' },
+    resultPath: '$.running',
+  }));
+  findRunning.addRetry(AWS_API_RETRY);
+
+  const admit = catchInto(guardTask(scope, 'Admit incident', settings.guard, {
+    step: 'ADMIT',
+    instanceId: settings.instanceId,
+    executionId: sfn.JsonPath.stringAt('$$.Execution.Id'),
+    executionStartTime: sfn.JsonPath.stringAt('$$.Execution.StartTime'),
+    runningExecutions: sfn.JsonPath.listAt('$.running.executions'),
+  }, ['verdict', 'reason'], '$.admission'));
+
   const firstRun = catchInto(checkRun(scope, 'Check instance', 'Check', settings.checks, '$.firstRun'));
+
+  const decideReboot = catchInto(guardTask(scope, 'Decide reboot', settings.guard, {
+    step: 'REBOOT',
+    instanceId: settings.instanceId,
+    maxReboots: settings.maxReboots,
+    rebootWindowSeconds: settings.rebootWindow.toSeconds(),
+    dryRun: settings.dryRun,
+  }, ['verdict', 'reason', 'instanceState', 'rebootsInWindow', 'ledger'], '$.rebootDecision'));
+
+  const recordReboot = catchInto(new tasks.CallAwsService(scope, 'Record reboot', {
+    comment: `Writes the reboot times of the budget window to the ${settings.rebootLedgerTagKey} tag, before the reboot.`,
+    service: 'ec2',
+    action: 'createTags',
+    parameters: {
+      Resources: [settings.instanceId],
+      Tags: [{ 'Key': settings.rebootLedgerTagKey, 'Value.$': '$.rebootDecision.ledger' }],
+    },
+    iamResources: [settings.instanceArn],
+    resultPath: sfn.JsonPath.DISCARD,
+  }));
+  recordReboot.addRetry(AWS_API_RETRY);
 
   const reboot = catchInto(new tasks.CallAwsService(scope, 'Reboot instance', {
     comment: `Reboots ${settings.instanceId}.`,
@@ -96,7 +162,7 @@ export function buildWorkflow(scope: Construct, settings: WorkflowSettings): sfn
     iamResources: [settings.instanceArn],
     resultPath: sfn.JsonPath.DISCARD,
   }));
-  reboot.addRetry({ errors: [sfn.Errors.ALL], interval: Duration.seconds(5), maxAttempts: 3, backoffRate: 2 });
+  reboot.addRetry(AWS_API_RETRY);
 
   const waitForReboot = new sfn.Wait(scope, 'Wait for reboot', {
     comment: 'Gives the instance time to shut down and boot before the first re-check.',
@@ -117,21 +183,63 @@ export function buildWorkflow(scope: Construct, settings: WorkflowSettings): sfn
     : recovered;
   const onUnresponsive = notifyTask(scope, 'Notify unresponsive', settings.escalation, 'UNRESPONSIVE', settings.instanceId)
     .next(new sfn.Succeed(scope, 'Escalated', { comment: 'The instance was still unhealthy at the deadline; a human was told.' }));
+  const onNotRebooted = notifyTask(scope, 'Notify not rebooted', settings.escalation, 'NOT_REBOOTED', settings.instanceId)
+    .next(new sfn.Succeed(scope, 'Escalated without reboot', {
+      comment: 'The instance failed its checks but was not running, or its reboot budget was spent; a human was told.',
+    }));
+  const onDryRun = catchInto(notifyTask(scope, 'Notify would reboot', settings.dryRunNotifier, 'WOULD_REBOOT', settings.instanceId))
+    .next(new sfn.Succeed(scope, 'Dry run', { comment: 'Dry run: the instance failed its checks; the reboot was announced, not done.' }));
+
+  const afterReboot = reboot
+    .next(waitForReboot)
+    .next(recheck)
+    .next(countRecheck)
+    .next(new sfn.Choice(scope, 'Healthy again?')
+      .when(allPassed(settings.checks, '$.lastRun'), onRecovered)
+      .when(sfn.Condition.numberGreaterThanEquals('$.recheck.count', settings.maxRechecks), onUnresponsive)
+      .otherwise(waitBeforeRecheck.next(recheck)));
 
   return start
-    .next(firstRun)
-    .next(new sfn.Choice(scope, 'Healthy?')
-      .when(allPassed(settings.checks, '$.firstRun'), new sfn.Succeed(scope, 'All good', {
-        comment: 'Every check passed: the high CPU is not hurting the instance.',
+    .next(findRunning)
+    .next(admit)
+    .next(new sfn.Choice(scope, 'Admitted?')
+      .when(sfn.Condition.stringEquals('$.admission.verdict', 'DUPLICATE'), new sfn.Succeed(scope, 'Already handled', {
+        comment: 'An earlier execution handles this incident; a second one must not reboot again.',
       }))
-      .otherwise(reboot
-        .next(waitForReboot)
-        .next(recheck)
-        .next(countRecheck)
-        .next(new sfn.Choice(scope, 'Healthy again?')
-          .when(allPassed(settings.checks, '$.lastRun'), onRecovered)
-          .when(sfn.Condition.numberGreaterThanEquals('$.recheck.count', settings.maxRechecks), onUnresponsive)
-          .otherwise(waitBeforeRecheck.next(recheck)))));
+      .when(sfn.Condition.stringEquals('$.admission.verdict', 'PAUSED'), new sfn.Succeed(scope, 'Paused', {
+        comment: 'The instance carries the pause tag: the alarm is recorded in this execution and nothing else is done.',
+      }))
+      .otherwise(firstRun
+        .next(new sfn.Choice(scope, 'Healthy?')
+          .when(allPassed(settings.checks, '$.firstRun'), new sfn.Succeed(scope, 'All good', {
+            comment: 'Every check passed: the high CPU is not hurting the instance.',
+          }))
+          .otherwise(decideReboot
+            .next(new sfn.Choice(scope, 'Reboot allowed?')
+              .when(sfn.Condition.stringEquals('$.rebootDecision.verdict', 'REBOOT'), recordReboot.next(afterReboot))
+              .when(sfn.Condition.stringEquals('$.rebootDecision.verdict', 'DRY_RUN'), onDryRun)
+              .otherwise(onNotRebooted))))));
+}
+
+/** A task that asks the guard for a decision and puts its answer at `resultPath`. */
+function guardTask(
+  scope: Construct,
+  id: string,
+  guard: lambda.IFunction,
+  event: { [key: string]: unknown },
+  fields: string[],
+  resultPath: string,
+): tasks.LambdaInvoke {
+  const task = new tasks.LambdaInvoke(scope, id, {
+    lambdaFunction: guard,
+    payload: sfn.TaskInput.fromObject(event),
+    resultSelector: Object.fromEntries(fields.map((field) => [`${field}.$`, `$.Payload.${field}`])),
+    resultPath,
+    retryOnServiceExceptions: true,
+  });
+  task.addRetry({ errors: [INVALID_EVENT_ERROR], maxAttempts: 0 });
+  task.addRetry(CHECK_RETRY);
+  return task;
 }
 
 /** A Parallel state that runs every check once and puts the results, in order, at `resultPath`. */
@@ -165,7 +273,7 @@ function notifyTask(
   scope: Construct,
   id: string,
   notifier: NotifierConfig,
-  kind: 'RECOVERED' | 'UNRESPONSIVE' | 'ERROR',
+  kind: 'RECOVERED' | 'UNRESPONSIVE' | 'ERROR' | 'NOT_REBOOTED' | 'WOULD_REBOOT',
   instanceId: string,
 ): tasks.LambdaInvoke {
   const task = new tasks.LambdaInvoke(scope, id, {
@@ -181,6 +289,7 @@ function notifyTask(
       alarmEvent: sfn.JsonPath.objectAt('$.alarmEvent'),
       executionId: sfn.JsonPath.stringAt('$.executionId'),
       ...(kind === 'ERROR' ? { error: sfn.JsonPath.objectAt('$.error') } : {}),
+      ...(kind === 'NOT_REBOOTED' || kind === 'WOULD_REBOOT' ? { decision: sfn.JsonPath.objectAt('$.rebootDecision') } : {}),
     }),
     resultSelector: { 'delivery.$': '$.Payload' },
     resultPath: '$.notification',

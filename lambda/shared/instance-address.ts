@@ -46,6 +46,35 @@ export function pickInstanceAddress(instance: Instance | undefined, instanceId: 
   return { address };
 }
 
+/** What `DescribeInstances` says about one instance. */
+export interface InstanceDescription {
+  /** The instance, or `undefined` when EC2 does not know it. */
+  readonly instance?: Instance;
+  /** The EC2 error name when EC2 answered that the ID is unknown or malformed. */
+  readonly notFoundError?: string;
+}
+
+/**
+ * Describes one instance.
+ *
+ * @throws the AWS error for throttling, 5xx and every other unexpected API error
+ */
+export async function describeInstance(ec2: EC2Client, instanceId: string): Promise<InstanceDescription> {
+  try {
+    const answer = await ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }));
+    return {
+      instance: (answer.Reservations ?? [])
+        .flatMap((reservation) => reservation.Instances ?? [])
+        .find((candidate) => candidate.InstanceId === instanceId || candidate.InstanceId === undefined),
+    };
+  } catch (error) {
+    if (INSTANCE_NOT_FOUND_ERRORS.has(errorName(error))) {
+      return { notFoundError: errorName(error) };
+    }
+    throw error;
+  }
+}
+
 /**
  * Looks up the public or private IP address of an instance.
  *
@@ -53,17 +82,9 @@ export function pickInstanceAddress(instance: Instance | undefined, instanceId: 
  * @throws the AWS error for throttling, 5xx and every other unexpected API error
  */
 export async function resolveInstanceAddress(ec2: EC2Client, instanceId: string, addressType: AddressType): Promise<AddressLookup> {
-  let instance: Instance | undefined;
-  try {
-    const answer = await ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }));
-    instance = (answer.Reservations ?? [])
-      .flatMap((reservation) => reservation.Instances ?? [])
-      .find((candidate) => candidate.InstanceId === instanceId || candidate.InstanceId === undefined);
-  } catch (error) {
-    if (INSTANCE_NOT_FOUND_ERRORS.has(errorName(error))) {
-      return { reason: `no address: instance ${instanceId} was not found (${errorName(error)})` };
-    }
-    throw error;
+  const { instance, notFoundError } = await describeInstance(ec2, instanceId);
+  if (notFoundError) {
+    return { reason: `no address: instance ${instanceId} was not found (${notFoundError})` };
   }
   return pickInstanceAddress(instance, instanceId, addressType);
 }

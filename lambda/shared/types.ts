@@ -167,6 +167,9 @@ export interface RebootDecision {
   readonly instanceState: string;
   /** Reboots by this library within the window, before this one. */
   readonly rebootsInWindow: number;
-  /** For REBOOT: the new value of the reboot-ledger tag (the reboot times in the window, this one last). */
-  readonly ledger?: string;
+  /**
+   * For REBOOT: the new value of the reboot-ledger tag (the reboot times in the window, this
+   * one last); empty for the other verdicts.
+   */
+  readonly ledger: string;
 }

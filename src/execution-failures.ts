@@ -1,0 +1,98 @@
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+
+/** CloudWatch allows at most this many actions per alarm state. */
+const MAX_ALARM_ACTIONS = 5;
+
+/**
+ * The fallback that reaches a human when a workflow cannot: one per stack, shared by every
+ * `CpuFirstLineSupport` in it, so that it adds no resource per instance.
+ *
+ * An EventBridge rule matches the "Step Functions Execution Status Change" events of the
+ * stack's workflows that end FAILED, TIMED_OUT or ABORTED (for example when the escalation
+ * notifier itself is down or its key was revoked), and an alarm fires on any match.
+ */
+export class ExecutionFailures extends Construct {
+  /** The construct ID under the stack; part of the library's contract. */
+  public static readonly ID = 'CpuFirstLineSupportExecutionFailures';
+
+  /** The stack's one `ExecutionFailures`, created on first use. */
+  public static of(scope: Construct): ExecutionFailures {
+    const stack = Stack.of(scope);
+    return (stack.node.tryFindChild(ExecutionFailures.ID) as ExecutionFailures | undefined)
+      ?? new ExecutionFailures(stack, ExecutionFailures.ID);
+  }
+
+  /**
+   * The prefix of the default state machine names in this stack: the rule matches them all
+   * with one pattern, whatever the number of instances (event patterns hold 2,048 characters).
+   */
+  public readonly stateMachineNamePrefix: string;
+
+  public readonly rule: events.Rule;
+  public readonly alarm: cloudwatch.Alarm;
+
+  private readonly stateMachineArnPrefix: string;
+  private readonly topics = new Set<sns.ITopic>();
+
+  private constructor(scope: Stack, id: string) {
+    super(scope, id);
+    this.stateMachineNamePrefix = `CpuFirstLineSupport-${scope.node.addr.slice(0, 8)}-`;
+    this.stateMachineArnPrefix = scope.formatArn({
+      service: 'states',
+      resource: 'stateMachine',
+      resourceName: this.stateMachineNamePrefix,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+
+    this.rule = new events.Rule(this, 'Rule', {
+      description: 'Matches cdk-cpu-first-line-support executions that failed, timed out or were aborted.',
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: ['Step Functions Execution Status Change'],
+        detail: {
+          status: ['FAILED', 'TIMED_OUT', 'ABORTED'],
+          // Custom-named state machines are appended by `watchStateMachine`.
+          stateMachineArn: [{ prefix: this.stateMachineArnPrefix }],
+        },
+      },
+    });
+    this.alarm = new cloudwatch.Alarm(this, 'Alarm', {
+      alarmDescription: 'A cdk-cpu-first-line-support workflow in this stack failed, timed out or was aborted, so its '
+        + 'escalation may not have reached anyone. Look at the failed executions of the state machines named '
+        + `${this.stateMachineNamePrefix}* (and any custom-named ones) in the Step Functions console, and at their instances.`,
+      metric: new cloudwatch.Metric({
+        namespace: 'AWS/Events',
+        metricName: 'TriggeredRules',
+        dimensionsMap: { RuleName: this.rule.ruleName },
+        statistic: 'Sum',
+        period: Duration.minutes(1),
+      }),
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      threshold: 1,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+  }
+
+  /** Watches a state machine whose name does not start with {@link stateMachineNamePrefix}. */
+  public watchStateMachine(stateMachineArn: string): void {
+    this.rule.addEventPattern({ detail: { stateMachineArn: [stateMachineArn] } });
+  }
+
+  /** Makes the alarm notify `topic` (once, however many instances ask). */
+  public notify(topic: sns.ITopic): void {
+    if (this.topics.has(topic)) {
+      return;
+    }
+    if (this.topics.size >= MAX_ALARM_ACTIONS) {
+      throw new Error(`\`executionFailureTopic\`: the stack's execution-failure alarm can notify at most ${MAX_ALARM_ACTIONS} topics, got a ${this.topics.size + 1}th; share one topic between the instances of a stack`);
+    }
+    this.topics.add(topic);
+    this.alarm.addAlarmAction(new actions.SnsAction(topic));
+  }
+}
