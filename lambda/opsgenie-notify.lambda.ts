@@ -7,12 +7,13 @@
  * `team` (blank: no responders), `priority` ('P1'..'P5', blank: 'P3').
  *
  * The alert's alias is per instance, so repeated alerts for one instance are de-duplicated by
- * OpsGenie and two instances never merge. Throws when OpsGenie refuses the alert (non-2xx)
+ * OpsGenie and two instances never merge; a dry run ('WOULD_REBOOT') has an alias of its own,
+ * so it never touches a real alert. Throws when OpsGenie refuses the alert (non-2xx)
  * or cannot be reached within the retry budget.
  */
 import { bodySnippet, HttpRequest, HttpResponse } from './shared/http';
 import { InvalidEventError } from './shared/invalid-event-error';
-import { failedCheckNames, IncidentMessage, MAX_TITLE_LENGTH, renderPlainText, truncate } from './shared/message';
+import { failedCheckNames, IncidentMessage, MAX_TITLE_LENGTH, readRebootDecision, renderPlainText, truncate } from './shared/message';
 import { DeliveryOptions, deliverNotification, NotificationContext, NotifierDefinition, readBaseUrl, readParameter } from './shared/notifier';
 import { NotifyEvent, NotifyResult } from './shared/types';
 import { Fields } from './shared/validate';
@@ -64,14 +65,21 @@ export function readOpsGenieParameters(parameters: Fields): OpsGenieParameters {
   };
 }
 
+/** Alias suffixes of the kinds that must not de-duplicate with the instance's alert. */
+const ALIAS_SUFFIXES: Partial<Record<NotifyEvent['kind'], string>> = {
+  RECOVERED: ':recovered',
+  WOULD_REBOOT: ':dry-run',
+};
+
 /**
  * The alert alias: one per instance (`cpu-first-line-support:<instanceId>`), so OpsGenie
- * de-duplicates repeated alerts for one instance and never merges two instances. A RECOVERED
- * notification gets its own alias (`...:recovered`), so it is not swallowed by a still-open
- * UNRESPONSIVE alert of the same instance.
+ * de-duplicates repeated alerts for one instance (UNRESPONSIVE, NOT_REBOOTED, ERROR) and never
+ * merges two instances. A RECOVERED notification gets its own alias (`...:recovered`), so it
+ * is not swallowed by a still-open alert of the same instance; a dry run ('WOULD_REBOOT') gets
+ * `...:dry-run`, so it never adds to or de-duplicates with a real alert.
  */
 export function alertAlias(instanceId: string, kind: NotifyEvent['kind']): string {
-  const suffix = kind === 'RECOVERED' ? ':recovered' : '';
+  const suffix = ALIAS_SUFFIXES[kind] ?? '';
   return truncate(`${ALIAS_PREFIX}:${instanceId}`, LIMITS.alias - suffix.length) + suffix;
 }
 
@@ -80,15 +88,23 @@ export function alertAlias(instanceId: string, kind: NotifyEvent['kind']): strin
  * whole map stays within OpsGenie's limit.
  */
 export function buildAlertDetails(event: NotifyEvent, region: string | undefined): Record<string, string> {
+  // Without a reboot (NOT_REBOOTED, WOULD_REBOOT) there is no "before the reboot" and no re-check.
+  const rebooted = event.kind !== 'NOT_REBOOTED' && event.kind !== 'WOULD_REBOOT';
+  const decision = readRebootDecision(event.decision);
   const candidates: Record<string, unknown> = {
     instanceId: event.instanceId,
     kind: event.kind,
     region,
     executionId: event.executionId,
     incidentStartedAt: event.incidentStartedAt,
-    recheckCount: typeof event.recheckCount === 'number' ? String(event.recheckCount) : undefined,
-    failedChecksBeforeReboot: failedCheckNames(event.firstRun),
-    failedChecksLastRecheck: failedCheckNames(event.lastRun),
+    recheckCount: rebooted && typeof event.recheckCount === 'number' ? String(event.recheckCount) : undefined,
+    failedChecksBeforeReboot: rebooted ? failedCheckNames(event.firstRun) : undefined,
+    failedChecksLastRecheck: rebooted ? failedCheckNames(event.lastRun) : undefined,
+    failedChecks: rebooted ? undefined : failedCheckNames(event.firstRun),
+    rebootVerdict: decision?.verdict,
+    rebootReason: decision?.reason,
+    instanceState: decision?.instanceState,
+    rebootsInWindow: decision?.rebootsInWindow !== undefined ? String(decision.rebootsInWindow) : undefined,
     error: event.kind === 'ERROR' ? event.error?.Error : undefined,
   };
   const details: Record<string, string> = {};
@@ -111,7 +127,7 @@ export function buildAlertPayload(event: NotifyEvent, parameters: OpsGenieParame
     priority: parameters.priority,
     entity: truncate(event.instanceId, LIMITS.entity),
     source: ALERT_SOURCE,
-    tags: [ALIAS_PREFIX, event.kind],
+    tags: event.kind === 'WOULD_REBOOT' ? [ALIAS_PREFIX, event.kind, 'dry-run'] : [ALIAS_PREFIX, event.kind],
     details: buildAlertDetails(event, region),
   };
 }

@@ -29,6 +29,8 @@ const EMOJI: Record<NotificationKind, string> = {
   RECOVERED: ':white_check_mark:',
   UNRESPONSIVE: ':rotating_light:',
   ERROR: ':warning:',
+  NOT_REBOOTED: ':no_entry:',
+  WOULD_REBOOT: ':test_tube:',
 };
 
 /** The Slack notifier's parameters. */

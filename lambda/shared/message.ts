@@ -1,13 +1,14 @@
 /**
  * The human message for a notification, built from a `NotifyEvent` and shared by every
  * notifier: which instance, in which region, which checks failed and why (before the reboot
- * and in the last re-check), how many re-checks ran, how long recovery took, the alarm, and
+ * and in the last re-check), how many re-checks ran, how long recovery took, the alarm, the
+ * reboot decision (why the instance was not rebooted, or would have been in a dry run), and
  * for kind 'ERROR' the workflow's error.
  *
  * The event is read defensively: a missing or malformed field is left out of the message,
  * never printed as "undefined" or "null".
  */
-import { NotificationKind, NotifyEvent } from './types';
+import { NotificationKind, NotifyEvent, RebootDecision } from './types';
 
 /** Marks a list item in {@link IncidentMessage.lines}. */
 export const BULLET = '• ';
@@ -107,8 +108,70 @@ export function normalizeCheckResults(value: unknown): CheckOutcome[] {
   return value.flat(2).filter((item) => item !== undefined && item !== null).map(toOutcome);
 }
 
+/** The verdicts of a reboot decision. */
+const REBOOT_VERDICTS: readonly RebootDecision['verdict'][] = ['REBOOT', 'DRY_RUN', 'NOT_RUNNING', 'BUDGET_EXHAUSTED'];
+
+/** A reboot decision as read defensively from an event: only its readable fields. */
+export interface DecisionSummary {
+  readonly verdict?: RebootDecision['verdict'];
+  /** Never blank. */
+  readonly reason?: string;
+  /** Never blank. */
+  readonly instanceState?: string;
+  /** A non-negative integer. */
+  readonly rebootsInWindow?: number;
+}
+
+/**
+ * Reads `decision` from an event: keeps the fields that are well-formed (a known verdict, in
+ * any case; a non-blank reason and instance state; a non-negative integer count). Returns
+ * `undefined` when the value is not an object or has neither a known verdict nor a reason,
+ * since there is nothing to tell a human then.
+ */
+export function readRebootDecision(value: unknown): DecisionSummary | undefined {
+  const fields = asRecord(value);
+  if (fields === undefined) {
+    return undefined;
+  }
+  const verdictText = nonBlankString(fields.verdict)?.toUpperCase();
+  const verdict = REBOOT_VERDICTS.find((candidate) => candidate === verdictText);
+  const reason = nonBlankString(fields.reason);
+  if (verdict === undefined && reason === undefined) {
+    return undefined;
+  }
+  const instanceState = nonBlankString(fields.instanceState);
+  const count = fields.rebootsInWindow;
+  const rebootsInWindow = typeof count === 'number' && Number.isInteger(count) && count >= 0 ? count : undefined;
+  return {
+    ...(verdict !== undefined ? { verdict } : {}),
+    ...(reason !== undefined ? { reason } : {}),
+    ...(instanceState !== undefined ? { instanceState } : {}),
+    ...(rebootsInWindow !== undefined ? { rebootsInWindow } : {}),
+  };
+}
+
 function plural(count: number, singular: string, pluralForm = `${singular}s`): string {
   return `${count} ${count === 1 ? singular : pluralForm}`;
+}
+
+/** The lines of one run; `head` turns the summary ("2 of 3 checks failed:") into the first line. */
+function runLines(outcomes: readonly CheckOutcome[], still: boolean, head: (summary: string) => string): string[] {
+  if (outcomes.length === 0) {
+    return [head('no check results were recorded.')];
+  }
+  const failed = outcomes.filter((outcome) => !outcome.passed);
+  const passed = outcomes.filter((outcome) => outcome.passed);
+  if (failed.length === 0) {
+    const which = outcomes.map((outcome) => outcome.label).join(', ');
+    return [head(outcomes.length === 1 ? `the only check passed: ${which}.` : `all ${outcomes.length} checks passed: ${which}.`)];
+  }
+  const verb = still ? 'still failed' : 'failed';
+  const lines = [head(`${failed.length} of ${plural(outcomes.length, 'check')} ${verb}:`)];
+  lines.push(...failed.map((outcome) => `${BULLET}${outcome.label}: ${outcome.reason}`));
+  if (passed.length > 0) {
+    lines.push(`Passed: ${passed.map((outcome) => outcome.label).join(', ')}.`);
+  }
+  return lines;
 }
 
 /**
@@ -119,22 +182,15 @@ function plural(count: number, singular: string, pluralForm = `${singular}s`): s
  * @param still whether to say "still failed" (for the last re-check of an unresponsive instance)
  */
 export function describeRun(intro: string, outcomes: readonly CheckOutcome[], still = false): string[] {
-  if (outcomes.length === 0) {
-    return [`${intro}, no check results were recorded.`];
-  }
-  const failed = outcomes.filter((outcome) => !outcome.passed);
-  const passed = outcomes.filter((outcome) => outcome.passed);
-  if (failed.length === 0) {
-    const which = outcomes.map((outcome) => outcome.label).join(', ');
-    return [outcomes.length === 1 ? `${intro}, the only check passed: ${which}.` : `${intro}, all ${outcomes.length} checks passed: ${which}.`];
-  }
-  const verb = still ? 'still failed' : 'failed';
-  const lines = [`${intro}, ${failed.length} of ${plural(outcomes.length, 'check')} ${verb}:`];
-  lines.push(...failed.map((outcome) => `${BULLET}${outcome.label}: ${outcome.reason}`));
-  if (passed.length > 0) {
-    lines.push(`Passed: ${passed.map((outcome) => outcome.label).join(', ')}.`);
-  }
-  return lines;
+  return runLines(outcomes, still, (summary) => `${intro}, ${summary}`);
+}
+
+/**
+ * Describes a run that is neither before nor after a reboot (kinds 'NOT_REBOOTED' and
+ * 'WOULD_REBOOT'): "Checks: 2 of 3 checks failed:", the failed checks, then the passed ones.
+ */
+export function describeChecks(outcomes: readonly CheckOutcome[]): string[] {
+  return runLines(outcomes, false, (summary) => `Checks: ${summary}`);
 }
 
 /** How the last re-check is introduced, with the re-check count when known. */
@@ -248,6 +304,36 @@ export function executionConsoleUrl(executionArn: string): string | undefined {
   return `https://${region}.console.aws.amazon.com/states/home?region=${region}#/v2/executions/details/${executionArn}`;
 }
 
+/** What a decision without a reason says, from its verdict. */
+function verdictSentence(decision: DecisionSummary): string {
+  const state = decision.instanceState !== undefined ? ` (state: ${truncate(oneLine(decision.instanceState), 60)})` : '';
+  switch (decision.verdict) {
+    case 'NOT_RUNNING':
+      return `the instance is not running${state}; not rebooted`;
+    case 'BUDGET_EXHAUSTED': {
+      const count = decision.rebootsInWindow !== undefined ? ` (${plural(decision.rebootsInWindow, 'reboot')} in the window)` : '';
+      return `the reboot budget is spent${count}; not rebooted`;
+    }
+    case 'DRY_RUN':
+      return 'dry run: the instance would have been rebooted';
+    default:
+      return 'the workflow decided to reboot the instance';
+  }
+}
+
+/**
+ * The reboot decision as a line: "Reboot decision: <reason>". Without a readable decision,
+ * a 'NOT_REBOOTED' message says that the reason was not recorded; other kinds say nothing.
+ */
+export function describeDecision(kind: NotificationKind, value: unknown): string[] {
+  const decision = readRebootDecision(value);
+  if (decision === undefined) {
+    return kind === 'NOT_REBOOTED' ? ['The workflow did not record why the instance was not rebooted.'] : [];
+  }
+  const reason = decision.reason !== undefined ? truncate(oneLine(decision.reason), MAX_REASON_LENGTH) : verdictSentence(decision);
+  return [`Reboot decision: ${reason}`];
+}
+
 /** The title of a notification (at most {@link MAX_TITLE_LENGTH} characters). */
 export function buildTitle(kind: NotificationKind, instanceId: string, region: string | undefined): string {
   const instance = `EC2 instance ${truncate(instanceId, 60)}${region ? ` (${region})` : ''}`;
@@ -256,6 +342,10 @@ export function buildTitle(kind: NotificationKind, instanceId: string, region: s
       return truncate(`${instance} recovered after a reboot`, MAX_TITLE_LENGTH);
     case 'UNRESPONSIVE':
       return truncate(`${instance} unresponsive after a reboot`, MAX_TITLE_LENGTH);
+    case 'NOT_REBOOTED':
+      return truncate(`${instance} failed its checks and was not rebooted`, MAX_TITLE_LENGTH);
+    case 'WOULD_REBOOT':
+      return truncate(`${instance} would be rebooted (dry run)`, MAX_TITLE_LENGTH);
     default:
       return truncate(`CPU first-line support failed with an error for ${instance}`, MAX_TITLE_LENGTH);
   }
@@ -267,9 +357,10 @@ export function formatTimestamp(iso: string): string {
   return Number.isNaN(ms) ? iso : `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
 }
 
+/** How long recovery took, or how long the instance has been failing; only for RECOVERED and UNRESPONSIVE. */
 function describeDuration(kind: NotificationKind, event: NotifyEvent, lastRun: readonly CheckOutcome[]): string[] {
   const duration = incidentDurationMs(event.incidentStartedAt, lastRun);
-  if (duration === undefined || kind === 'ERROR') {
+  if (duration === undefined || (kind !== 'RECOVERED' && kind !== 'UNRESPONSIVE')) {
     return [];
   }
   const started = formatTimestamp(String(event.incidentStartedAt));
@@ -285,6 +376,11 @@ function lead(kind: NotificationKind): string {
       return 'It failed its checks, was rebooted, and passes them again. No action needed.';
     case 'UNRESPONSIVE':
       return 'It failed its checks, was rebooted, and still fails them. A human must look at it.';
+    case 'NOT_REBOOTED':
+      return 'It failed its checks, but the workflow did not reboot it (the reboot decision below says why). A human must look at it.';
+    case 'WOULD_REBOOT':
+      return 'Dry run: it failed its checks and would have been rebooted, but nothing was done. '
+        + 'To let the workflow reboot instances, set the construct prop `dryRun` to false.';
     default:
       return 'The workflow that checks and reboots the instance stopped with an error. A human must look at the instance and the workflow.';
   }
@@ -303,19 +399,30 @@ export function buildIncidentMessage(event: NotifyEvent, options: MessageOptions
   const firstRun = normalizeCheckResults(event.firstRun);
   const lastRun = normalizeCheckResults(event.lastRun);
 
-  const lines: string[] = [lead(kind), ...describeAlarm(event.alarmEvent)];
-  if (kind === 'ERROR') {
-    lines.push(...describeWorkflowError(event.error));
+  const lines: string[] = [lead(kind)];
+  if (kind === 'NOT_REBOOTED' || kind === 'WOULD_REBOOT') {
+    // No reboot happened: no "before the reboot", no re-checks, no recovery time.
+    lines.push(...describeDecision(kind, event.decision), ...describeAlarm(event.alarmEvent), ...describeChecks(firstRun));
+    const startedMs = typeof event.incidentStartedAt === 'string' ? Date.parse(event.incidentStartedAt) : NaN;
+    if (!Number.isNaN(startedMs)) {
+      lines.push(`Incident started ${formatTimestamp(event.incidentStartedAt as string)}.`);
+    }
+  } else {
+    lines.push(...describeAlarm(event.alarmEvent));
+    if (kind === 'ERROR') {
+      lines.push(...describeWorkflowError(event.error));
+    }
+    if (firstRun.length > 0 || kind !== 'ERROR') {
+      lines.push(...describeRun('Before the reboot', firstRun));
+    }
+    lines.push(...describeDecision(kind, event.decision));
+    if (lastRun.length > 0) {
+      lines.push(...describeRun(lastRunIntro(event.recheckCount), lastRun, kind === 'UNRESPONSIVE'));
+    } else if (typeof event.recheckCount === 'number' && event.recheckCount > 0) {
+      lines.push(`${plural(event.recheckCount, 're-check')} ran after the reboot; their results were not recorded.`);
+    }
+    lines.push(...describeDuration(kind, event, lastRun));
   }
-  if (firstRun.length > 0 || kind !== 'ERROR') {
-    lines.push(...describeRun('Before the reboot', firstRun));
-  }
-  if (lastRun.length > 0) {
-    lines.push(...describeRun(lastRunIntro(event.recheckCount), lastRun, kind === 'UNRESPONSIVE'));
-  } else if (typeof event.recheckCount === 'number' && event.recheckCount > 0) {
-    lines.push(`${plural(event.recheckCount, 're-check')} ran after the reboot; their results were not recorded.`);
-  }
-  lines.push(...describeDuration(kind, event, lastRun));
 
   return {
     kind,

@@ -7,13 +7,13 @@ import { errorMessage, errorName } from './aws-errors';
 import { DEFAULT_RETRY_POLICY, fetchWithRetry, HttpRequest, HttpResponse, RetryPolicy } from './http';
 import { InvalidEventError } from './invalid-event-error';
 import { logDecision } from './log';
-import { buildIncidentMessage, failedCheckNames, IncidentMessage } from './message';
+import { buildIncidentMessage, failedCheckNames, IncidentMessage, readRebootDecision } from './message';
 import { forgetSecret, getSecretString } from './secrets';
-import { NotificationKind, NotifyEvent, NotifyResult } from './types';
+import { NotificationKind, NotifyEvent, NotifyResult, RebootDecision } from './types';
 import { describeValue, Fields, readOneOf, requireObject, requireString } from './validate';
 
 /** The kinds a notifier accepts. */
-export const NOTIFICATION_KINDS: readonly NotificationKind[] = ['RECOVERED', 'UNRESPONSIVE', 'ERROR'];
+export const NOTIFICATION_KINDS: readonly NotificationKind[] = ['RECOVERED', 'UNRESPONSIVE', 'ERROR', 'NOT_REBOOTED', 'WOULD_REBOOT'];
 
 /** Everything a notifier needs to build its request. */
 export interface NotificationContext<P> {
@@ -50,13 +50,26 @@ export interface DeliveryOptions {
   readonly retryPolicy?: Partial<RetryPolicy>;
 }
 
-/** Validates the common fields of a notifier event; throws InvalidEventError. */
+/**
+ * Validates the common fields of a notifier event; throws InvalidEventError.
+ *
+ * The optional fields are only informative and are read defensively: `decision` keeps its
+ * readable fields (see {@link readRebootDecision}) and is left out when it has neither a known
+ * verdict nor a reason, so a malformed decision never fails the notification.
+ */
 export function validateNotifyEvent(handler: string, value: unknown): { event: NotifyEvent; parameters: Fields } {
   const fields = requireObject(handler, value);
   const kind = readOneOf(handler, fields, 'kind', NOTIFICATION_KINDS);
   const instanceId = requireString(handler, fields, 'instanceId');
   const parameters = requireObject(handler, fields.parameters, 'parameters');
-  return { event: { ...(value as NotifyEvent), kind, instanceId }, parameters };
+  const { decision: rawDecision, ...rest } = value as NotifyEvent;
+  const decision = readRebootDecision(rawDecision);
+  // Only the readable fields are kept (never the ledger, which no message needs), so the
+  // decision may lack fields its type declares: every reader goes through readRebootDecision.
+  const event: NotifyEvent = decision !== undefined
+    ? { ...rest, kind, instanceId, decision: decision as RebootDecision }
+    : { ...rest, kind, instanceId };
+  return { event, parameters };
 }
 
 /**
@@ -96,6 +109,7 @@ export async function deliverNotification<P>(
     executionId: event.executionId,
     failedFirst: failedCheckNames(event.firstRun),
     failedLast: failedCheckNames(event.lastRun),
+    rebootVerdict: event.decision?.verdict,
     ...definition.describeParameters?.(parameters),
   };
   let response: HttpResponse;

@@ -1,6 +1,7 @@
 import {
   buildIncidentMessage,
   checkLabel,
+  describeDecision,
   describeWorkflowError,
   executionConsoleUrl,
   failedCheckNames,
@@ -8,9 +9,12 @@ import {
   incidentDurationMs,
   MAX_TITLE_LENGTH,
   normalizeCheckResults,
+  readRebootDecision,
   renderPlainText,
 } from '../../lambda/shared/message';
-import { CheckResult, NotificationKind, NotifyEvent } from '../../lambda/shared/types';
+import { CheckResult, NotificationKind, NotifyEvent, RebootDecision } from '../../lambda/shared/types';
+
+const ALL_KINDS: NotificationKind[] = ['RECOVERED', 'UNRESPONSIVE', 'ERROR', 'NOT_REBOOTED', 'WOULD_REBOOT'];
 
 const INSTANCE_ID = 'i-0abc1234567890def';
 const EXECUTION_ARN = 'arn:aws:states:eu-west-1:123456789012:execution:CpuFirstLineSupport:4f1e2d3c-aaaa-bbbb-cccc-1234567890ab';
@@ -111,7 +115,7 @@ describe('buildIncidentMessage', () => {
     expect(describeWorkflowError(undefined)).toEqual(['The workflow did not report which error it hit.']);
   });
 
-  test.each(['RECOVERED', 'UNRESPONSIVE', 'ERROR'] as NotificationKind[])('a minimal %s event never prints undefined or null', (kind) => {
+  test.each(ALL_KINDS)('a minimal %s event never prints undefined or null', (kind) => {
     const minimal = { kind, instanceId: INSTANCE_ID, parameters: {} } as NotifyEvent;
 
     const plain = renderPlainText(buildIncidentMessage(minimal, { region: '' }));
@@ -120,7 +124,7 @@ describe('buildIncidentMessage', () => {
     expectNoPlaceholders(plain);
   });
 
-  test.each(['RECOVERED', 'UNRESPONSIVE', 'ERROR'] as NotificationKind[])('a %s event full of nulls and junk never prints undefined or null', (kind) => {
+  test.each(ALL_KINDS)('a %s event full of nulls and junk never prints undefined or null', (kind) => {
     const junk = {
       kind,
       instanceId: INSTANCE_ID,
@@ -132,6 +136,7 @@ describe('buildIncidentMessage', () => {
       alarmEvent: { detail: { alarmName: null, state: null } },
       error: { Error: null, Cause: null },
       executionId: null,
+      decision: { verdict: null, reason: null, instanceState: null, rebootsInWindow: null },
     } as unknown as NotifyEvent;
 
     const plain = renderPlainText(buildIncidentMessage(junk, { region: 'eu-west-1' }));
@@ -184,6 +189,185 @@ describe('buildIncidentMessage', () => {
 
     expect(plain).not.toContain('Recovery took');
   });
+});
+
+const NOT_RUNNING: RebootDecision = {
+  verdict: 'NOT_RUNNING',
+  reason: `instance ${INSTANCE_ID} is stopped; only a running instance is rebooted, so it was not rebooted`,
+  instanceState: 'stopped',
+  rebootsInWindow: 0,
+  ledger: '',
+};
+const BUDGET_EXHAUSTED: RebootDecision = {
+  verdict: 'BUDGET_EXHAUSTED',
+  reason: '1 reboot by cpu-first-line-support in the last 1 hour (at 2024-05-01 09:30:00 UTC); the budget is 1 per 1 hour, so it was not rebooted again',
+  instanceState: 'running',
+  rebootsInWindow: 1,
+  ledger: '',
+};
+const DRY_RUN: RebootDecision = {
+  verdict: 'DRY_RUN',
+  reason: `dry run: instance ${INSTANCE_ID} would have been rebooted (0 of 1 reboots used in the last 1 hour)`,
+  instanceState: 'running',
+  rebootsInWindow: 0,
+  ledger: '',
+};
+
+/** An event as the state machine sends it for the kinds without a reboot: no lastRun, no re-checks. */
+function noRebootEvent(kind: 'NOT_REBOOTED' | 'WOULD_REBOOT', decision: unknown, overrides: Partial<NotifyEvent> = {}): NotifyEvent {
+  const { lastRun: _lastRun, recheckCount: _recheckCount, ...rest } = notifyEvent(kind);
+  return { ...rest, decision: decision as RebootDecision, ...overrides };
+}
+
+describe('buildIncidentMessage for the kinds without a reboot', () => {
+  test('NOT_REBOOTED (instance stopped) says so in the title, asks a human to look and gives the reason', () => {
+    const message = buildIncidentMessage(noRebootEvent('NOT_REBOOTED', NOT_RUNNING), { region: 'us-east-1' });
+    const plain = renderPlainText(message);
+
+    expect(message.kind).toBe('NOT_REBOOTED');
+    expect(message.title).toBe(`EC2 instance ${INSTANCE_ID} (us-east-1) failed its checks and was not rebooted`);
+    expect(message.lines[0]).toBe('It failed its checks, but the workflow did not reboot it (the reboot decision below says why). A human must look at it.');
+    expect(plain).toContain(`Reboot decision: instance ${INSTANCE_ID} is stopped; only a running instance is rebooted, so it was not rebooted`);
+    expect(plain).toContain('Alarm: cpu-high-web-1');
+    expect(plain).toContain('Checks: 2 of 3 checks failed:');
+    expect(plain).toContain('• URL check: HTTP 500 from http://203.0.113.7:80/, expected 200-399');
+    expect(plain).toContain('• SSH check: no SSH handshake within 2000 ms with 203.0.113.7:22');
+    expect(plain).toContain('Passed: Route 53 health check.');
+    expect(plain).toContain('Incident started 2024-05-01 10:00:00 UTC.');
+    expect(plain).toContain(`Execution: ${EXECUTION_ARN}`);
+    expect(plain).not.toMatch(/Before the reboot|re-check|Recovery took|Still failing/);
+    expectNoPlaceholders(plain);
+  });
+
+  test('NOT_REBOOTED (budget spent) gives the budget reason', () => {
+    const plain = text(noRebootEvent('NOT_REBOOTED', BUDGET_EXHAUSTED));
+
+    expect(plain.split('\n')[0]).toBe(`EC2 instance ${INSTANCE_ID} (eu-west-1) failed its checks and was not rebooted`);
+    expect(plain).toContain(`Reboot decision: ${BUDGET_EXHAUSTED.reason}`);
+    expect(plain).toContain('A human must look at it.');
+    expectNoPlaceholders(plain);
+  });
+
+  test('WOULD_REBOOT says dry run in the title, that nothing was done and how to turn dry run off', () => {
+    const message = buildIncidentMessage(noRebootEvent('WOULD_REBOOT', DRY_RUN), { region: 'us-east-1' });
+    const plain = renderPlainText(message);
+
+    expect(message.title).toBe(`EC2 instance ${INSTANCE_ID} (us-east-1) would be rebooted (dry run)`);
+    expect(message.lines[0]).toBe(
+      'Dry run: it failed its checks and would have been rebooted, but nothing was done. '
+      + 'To let the workflow reboot instances, set the construct prop `dryRun` to false.',
+    );
+    expect(plain).toContain(`Reboot decision: ${DRY_RUN.reason}`);
+    expect(plain).toContain('Checks: 2 of 3 checks failed:');
+    expect(plain).not.toMatch(/Before the reboot|re-check|Recovery took|Still failing/);
+    expectNoPlaceholders(plain);
+  });
+
+  test('a lastRun or recheckCount sent with these kinds is not described as re-checks after a reboot', () => {
+    for (const kind of ['NOT_REBOOTED', 'WOULD_REBOOT'] as const) {
+      const plain = text(notifyEvent(kind, { decision: kind === 'WOULD_REBOOT' ? DRY_RUN : NOT_RUNNING }));
+
+      expect(plain).not.toMatch(/Before the reboot|re-check|Recovery took|Still failing/);
+      expect(plain).toContain('Checks: 2 of 3 checks failed:');
+    }
+  });
+
+  test('no check results, and an unreadable start time, are handled without placeholders', () => {
+    const plain = text(noRebootEvent('NOT_REBOOTED', NOT_RUNNING, { firstRun: undefined, incidentStartedAt: 'yesterday' }));
+
+    expect(plain).toContain('Checks: no check results were recorded.');
+    expect(plain).not.toContain('Incident started');
+    expectNoPlaceholders(plain);
+  });
+
+  test('all checks passing reads naturally after "Checks:"', () => {
+    const plain = text(noRebootEvent('WOULD_REBOOT', DRY_RUN, { firstRun: [RECOVERED_RUN[0]] }));
+
+    expect(plain).toContain('Checks: the only check passed: URL check.');
+  });
+
+  test.each([
+    ['missing', undefined],
+    ['null', null],
+    ['a string', 'rebooted'],
+    ['an array', [NOT_RUNNING]],
+    ['an unknown verdict without a reason', { verdict: 'MAYBE', instanceState: 'stopped', rebootsInWindow: 0 }],
+    ['blank fields', { verdict: ' ', reason: '   ', instanceState: '', rebootsInWindow: -1 }],
+  ])('NOT_REBOOTED with a decision that is %s says the reason was not recorded', (_what, decision) => {
+    const plain = text(noRebootEvent('NOT_REBOOTED', decision));
+
+    expect(plain).toContain('The workflow did not record why the instance was not rebooted.');
+    expect(plain).not.toContain('Reboot decision:');
+    expectNoPlaceholders(plain);
+  });
+
+  test('WOULD_REBOOT without a decision simply has no decision line', () => {
+    const plain = text(noRebootEvent('WOULD_REBOOT', undefined));
+
+    expect(plain).not.toContain('Reboot decision:');
+    expect(plain).not.toContain('did not record');
+    expectNoPlaceholders(plain);
+  });
+
+  test.each([
+    [{ verdict: 'NOT_RUNNING', instanceState: 'stopped' }, 'Reboot decision: the instance is not running (state: stopped); not rebooted'],
+    [{ verdict: 'not_running', reason: null }, 'Reboot decision: the instance is not running; not rebooted'],
+    [{ verdict: 'BUDGET_EXHAUSTED', rebootsInWindow: 2 }, 'Reboot decision: the reboot budget is spent (2 reboots in the window); not rebooted'],
+    [{ verdict: 'BUDGET_EXHAUSTED', rebootsInWindow: 1.5 }, 'Reboot decision: the reboot budget is spent; not rebooted'],
+    [{ verdict: 'DRY_RUN' }, 'Reboot decision: dry run: the instance would have been rebooted'],
+    [{ verdict: 42, reason: 'budget spent' }, 'Reboot decision: budget spent'],
+  ])('a decision without a usable reason falls back to its verdict: %j', (decision, line) => {
+    expect(describeDecision('NOT_REBOOTED', decision)).toEqual([line]);
+  });
+
+  test('a multi-line, very long reason stays on one bounded line', () => {
+    const lines = describeDecision('NOT_REBOOTED', { ...NOT_RUNNING, reason: `line one\nline two ${'z'.repeat(2000)}` });
+
+    expect(lines).toHaveLength(1);
+    expect(lines[0].startsWith('Reboot decision: line one line two z')).toBe(true);
+    expect(lines[0].length).toBeLessThanOrEqual(520);
+  });
+
+  test('the titles stay within 130 characters and keep their ending for a long instance ID and region', () => {
+    for (const kind of ['NOT_REBOOTED', 'WOULD_REBOOT'] as const) {
+      const message = buildIncidentMessage(noRebootEvent(kind, NOT_RUNNING, { instanceId: `i-${'f'.repeat(200)}` }), { region: 'ap-southeast-2' });
+
+      expect(message.title.length).toBeLessThanOrEqual(MAX_TITLE_LENGTH);
+      expect(message.title).toMatch(kind === 'NOT_REBOOTED' ? /\(ap-southeast-2\) failed its checks and was not rebooted$/ : /\(ap-southeast-2\) would be rebooted \(dry run\)$/);
+    }
+  });
+
+  test('a decision sent with a RECOVERED event is shown between the first run and the re-check', () => {
+    const reason = `instance ${INSTANCE_ID} is running and 0 of 1 reboots were used in the last 1 hour`;
+    const lines = text(notifyEvent('RECOVERED', { decision: { verdict: 'REBOOT', reason, instanceState: 'running', rebootsInWindow: 0, ledger: '2024-05-01T10:00:00Z' } })).split('\n');
+
+    const before = lines.findIndex((line) => line.startsWith('Before the reboot'));
+    const decision = lines.indexOf(`Reboot decision: ${reason}`);
+    const after = lines.findIndex((line) => line.startsWith('In the last of 3 re-checks'));
+    expect(before).toBeGreaterThan(0);
+    expect(decision).toBeGreaterThan(before);
+    expect(after).toBeGreaterThan(decision);
+  });
+});
+
+describe('readRebootDecision', () => {
+  test('keeps a well-formed decision, without the ledger', () => {
+    expect(readRebootDecision({ ...DRY_RUN, ledger: '2024-05-01T10:00:00Z' })).toEqual({
+      verdict: 'DRY_RUN', reason: DRY_RUN.reason, instanceState: 'running', rebootsInWindow: 0,
+    });
+  });
+
+  test('keeps only the readable fields, and reads the verdict in any case', () => {
+    expect(readRebootDecision({ verdict: 'budget_exhausted', reason: 7, instanceState: ['x'], rebootsInWindow: '1' }))
+      .toEqual({ verdict: 'BUDGET_EXHAUSTED' });
+    expect(readRebootDecision({ verdict: 'PANIC', reason: ' spent ' })).toEqual({ reason: 'spent' });
+  });
+
+  test.each([undefined, null, 'NOT_RUNNING', 42, [], {}, { verdict: 'PANIC' }, { reason: '' }, { instanceState: 'stopped', rebootsInWindow: 0 }])(
+    '%j gives nothing to show', (value) => {
+      expect(readRebootDecision(value)).toBeUndefined();
+    },
+  );
 });
 
 describe('helpers', () => {

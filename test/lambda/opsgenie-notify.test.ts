@@ -4,7 +4,7 @@ import { captureConsole, LocalHttpServer, sendJson, startHttpServer } from './su
 import { alertAlias, handler, notifyOpsGenie, readOpsGenieParameters } from '../../lambda/opsgenie-notify.lambda';
 import { InvalidEventError } from '../../lambda/shared/invalid-event-error';
 import { clearSecretCache } from '../../lambda/shared/secrets';
-import { CheckResult, NotifyEvent } from '../../lambda/shared/types';
+import { CheckResult, NotifyEvent, RebootDecision } from '../../lambda/shared/types';
 
 const secretsMock = mockClient(SecretsManagerClient);
 const KEY_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:opsgenie-key-AbCdEf';
@@ -111,6 +111,13 @@ describe('opsgenie-notify against a local OpsGenie API', () => {
     expect(alertAlias('i-'.padEnd(1000, 'x'), 'RECOVERED').length).toBeLessThanOrEqual(512);
   });
 
+  test('NOT_REBOOTED shares the instance alias (it de-duplicates with UNRESPONSIVE); WOULD_REBOOT never touches it', () => {
+    expect(alertAlias(INSTANCE_ID, 'NOT_REBOOTED')).toBe(`cpu-first-line-support:${INSTANCE_ID}`);
+    expect(alertAlias(INSTANCE_ID, 'WOULD_REBOOT')).toBe(`cpu-first-line-support:${INSTANCE_ID}:dry-run`);
+    expect(alertAlias('i-'.padEnd(1000, 'x'), 'WOULD_REBOOT')).toMatch(/^cpu-first-line-support:i-x+…:dry-run$/);
+    expect(alertAlias('i-'.padEnd(1000, 'x'), 'WOULD_REBOOT').length).toBeLessThanOrEqual(512);
+  });
+
   test('without a team the alert has no responders', async () => {
     await handler(event({}, { team: '' }));
 
@@ -192,5 +199,108 @@ describe('opsgenie-notify against a local OpsGenie API', () => {
     );
     await expect(handler(event({}, { apiKeySecretArn: '' }))).rejects.toThrow(InvalidEventError);
     expect(opsgenie.requests).toHaveLength(0);
+  });
+});
+
+const NOT_RUNNING: RebootDecision = {
+  verdict: 'NOT_RUNNING',
+  reason: `instance ${INSTANCE_ID} is stopped; only a running instance is rebooted, so it was not rebooted`,
+  instanceState: 'stopped',
+  rebootsInWindow: 0,
+  ledger: '',
+};
+const BUDGET_EXHAUSTED: RebootDecision = {
+  verdict: 'BUDGET_EXHAUSTED',
+  reason: '2 reboots by cpu-first-line-support in the last 6 hours (at 2024-05-01 04:10:00 UTC, 2024-05-01 08:00:00 UTC); the budget is 2 per 6 hours, so it was not rebooted again',
+  instanceState: 'running',
+  rebootsInWindow: 2,
+  ledger: '',
+};
+const DRY_RUN: RebootDecision = {
+  verdict: 'DRY_RUN',
+  reason: `dry run: instance ${INSTANCE_ID} would have been rebooted (0 of 1 reboots used in the last 1 hour)`,
+  instanceState: 'running',
+  rebootsInWindow: 0,
+  ledger: '',
+};
+
+/** A NOT_REBOOTED or WOULD_REBOOT event as the state machine sends it: first run and decision, no re-checks. */
+function noRebootEvent(kind: 'NOT_REBOOTED' | 'WOULD_REBOOT', decision: unknown): NotifyEvent {
+  const { lastRun: _lastRun, recheckCount: _recheckCount, ...rest } = event({ kind });
+  return { ...rest, decision: decision as RebootDecision };
+}
+
+describe('opsgenie-notify for the kinds without a reboot', () => {
+  test('NOT_REBOOTED raises an alert on the instance alias with the reason in the description and details', async () => {
+    await handler(noRebootEvent('NOT_REBOOTED', NOT_RUNNING));
+
+    const alert = lastAlert();
+    expect(alert.message).toBe(`EC2 instance ${INSTANCE_ID} (${process.env.AWS_REGION}) failed its checks and was not rebooted`);
+    expect(alert.alias).toBe(`cpu-first-line-support:${INSTANCE_ID}`);
+    expect(alert.priority).toBe('P1');
+    expect(alert.tags).toEqual(['cpu-first-line-support', 'NOT_REBOOTED']);
+    expect(alert.description).toContain('A human must look at it.');
+    expect(alert.description).toContain(`Reboot decision: ${NOT_RUNNING.reason}`);
+    expect(alert.description).toContain('Checks: 1 of 2 checks failed:');
+    expect(alert.description).not.toMatch(/Before the reboot|re-check|Recovery took|Still failing/);
+    expect(alert.description).not.toMatch(/\bundefined\b|\bnull\b/);
+    expect(alert.details).toEqual({
+      instanceId: INSTANCE_ID,
+      kind: 'NOT_REBOOTED',
+      region: process.env.AWS_REGION,
+      executionId: 'arn:aws:states:us-east-1:123456789012:execution:CpuFirstLineSupport:run-7',
+      incidentStartedAt: '2024-05-01T10:00:00.000Z',
+      failedChecks: 'URL check',
+      rebootVerdict: 'NOT_RUNNING',
+      rebootReason: NOT_RUNNING.reason,
+      instanceState: 'stopped',
+      rebootsInWindow: '0',
+    });
+  });
+
+  test('NOT_REBOOTED for a spent budget carries the budget reason', async () => {
+    await handler(noRebootEvent('NOT_REBOOTED', BUDGET_EXHAUSTED));
+
+    const alert = lastAlert();
+    expect(alert.alias).toBe(`cpu-first-line-support:${INSTANCE_ID}`);
+    expect(alert.description).toContain(`Reboot decision: ${BUDGET_EXHAUSTED.reason}`);
+    expect(alert.details).toMatchObject({ rebootVerdict: 'BUDGET_EXHAUSTED', rebootReason: BUDGET_EXHAUSTED.reason, rebootsInWindow: '2' });
+  });
+
+  test('WOULD_REBOOT raises a separate dry-run alert, tagged dry-run', async () => {
+    await handler(noRebootEvent('WOULD_REBOOT', DRY_RUN));
+
+    const alert = lastAlert();
+    expect(alert.message).toBe(`EC2 instance ${INSTANCE_ID} (${process.env.AWS_REGION}) would be rebooted (dry run)`);
+    expect(alert.alias).toBe(`cpu-first-line-support:${INSTANCE_ID}:dry-run`);
+    expect(alert.tags).toEqual(['cpu-first-line-support', 'WOULD_REBOOT', 'dry-run']);
+    expect(alert.description).toContain('but nothing was done');
+    expect(alert.description).toContain('set the construct prop `dryRun` to false');
+    expect(alert.description).toContain(`Reboot decision: ${DRY_RUN.reason}`);
+    expect(alert.description).not.toMatch(/\bundefined\b|\bnull\b/);
+    expect(alert.details).toMatchObject({ kind: 'WOULD_REBOOT', rebootVerdict: 'DRY_RUN', rebootReason: DRY_RUN.reason, failedChecks: 'URL check' });
+    expect(alert.details).not.toHaveProperty('failedChecksBeforeReboot');
+    expect(alert.details).not.toHaveProperty('recheckCount');
+  });
+
+  test('a malformed decision is left out of the details and the alert is still raised', async () => {
+    const result = await handler(noRebootEvent('NOT_REBOOTED', { verdict: ['NOT_RUNNING'], reason: { text: 'x' }, rebootsInWindow: -3 }));
+
+    expect(result.delivered).toBe(true);
+    const alert = lastAlert();
+    expect(alert.details).not.toHaveProperty('rebootVerdict');
+    expect(alert.details).not.toHaveProperty('rebootReason');
+    expect(alert.details).not.toHaveProperty('rebootsInWindow');
+    expect(alert.description).toContain('The workflow did not record why the instance was not rebooted.');
+    expect(JSON.stringify(alert)).not.toMatch(/\bundefined\b|\bnull\b|\[object Object\]/);
+  });
+
+  test('a decision with only a verdict gives a readable reason and the verdict detail', async () => {
+    await handler(noRebootEvent('NOT_REBOOTED', { verdict: 'NOT_RUNNING', instanceState: 'stopping' }));
+
+    const alert = lastAlert();
+    expect(alert.description).toContain('Reboot decision: the instance is not running (state: stopping); not rebooted');
+    expect(alert.details).toMatchObject({ rebootVerdict: 'NOT_RUNNING', instanceState: 'stopping' });
+    expect(alert.details).not.toHaveProperty('rebootReason');
   });
 });

@@ -6,6 +6,7 @@ import { isTransientAwsError } from '../../lambda/shared/aws-errors';
 import { formatHostPort, pickInstanceAddress, resolveInstanceAddress } from '../../lambda/shared/instance-address';
 import { InvalidEventError } from '../../lambda/shared/invalid-event-error';
 import { logDecision, redactFields } from '../../lambda/shared/log';
+import { NOTIFICATION_KINDS, validateNotifyEvent } from '../../lambda/shared/notifier';
 import { clearSecretCache, getSecretString, SECRET_CACHE_TTL_MS } from '../../lambda/shared/secrets';
 import { describeValue, readOneOf, readPort, requireTimeoutMs } from '../../lambda/shared/validate';
 
@@ -154,4 +155,45 @@ describe('log', () => {
     });
     expect(redactFields({ tokenSecretArn: 'arn:x' })).toEqual({ tokenSecretArn: 'arn:x' });
   });
+});
+
+describe('validateNotifyEvent', () => {
+  const BASE = { instanceId: 'i-0123456789abcdef0', parameters: { channel: '#ops' } };
+  const DECISION = {
+    verdict: 'NOT_RUNNING',
+    reason: 'instance i-0123456789abcdef0 is stopped; only a running instance is rebooted, so it was not rebooted',
+    instanceState: 'stopped',
+    rebootsInWindow: 0,
+  };
+
+  test('accepts every kind, including NOT_REBOOTED and WOULD_REBOOT, in any case', () => {
+    expect(NOTIFICATION_KINDS).toEqual(['RECOVERED', 'UNRESPONSIVE', 'ERROR', 'NOT_REBOOTED', 'WOULD_REBOOT']);
+    expect(validateNotifyEvent('h', { ...BASE, kind: 'not_rebooted' }).event.kind).toBe('NOT_REBOOTED');
+    expect(validateNotifyEvent('h', { ...BASE, kind: 'WOULD_REBOOT' }).event.kind).toBe('WOULD_REBOOT');
+    expect(() => validateNotifyEvent('h', { ...BASE, kind: 'REBOOTED' })).toThrow(
+      'h: `kind` must be one of "RECOVERED", "UNRESPONSIVE", "ERROR", "NOT_REBOOTED", "WOULD_REBOOT", got "REBOOTED"',
+    );
+  });
+
+  test('keeps a well-formed decision and the other fields', () => {
+    const { event, parameters } = validateNotifyEvent('h', { ...BASE, kind: 'NOT_REBOOTED', decision: DECISION, recheckCount: 0 });
+
+    expect(event).toEqual({ ...BASE, kind: 'NOT_REBOOTED', decision: DECISION, recheckCount: 0 });
+    expect(parameters).toEqual({ channel: '#ops' });
+  });
+
+  test('keeps only the readable fields of a partly malformed decision', () => {
+    const { event } = validateNotifyEvent('h', { ...BASE, kind: 'NOT_REBOOTED', decision: { ...DECISION, instanceState: null, rebootsInWindow: 'one' } });
+
+    expect(event.decision).toEqual({ verdict: 'NOT_RUNNING', reason: DECISION.reason });
+  });
+
+  test.each([null, 'stopped', 7, [DECISION], {}, { verdict: 'SOMETIMES' }, { reason: ' ' }])(
+    'leaves out a decision of %j instead of failing', (decision) => {
+      const { event } = validateNotifyEvent('h', { ...BASE, kind: 'NOT_REBOOTED', decision });
+
+      expect(event).not.toHaveProperty('decision');
+      expect(event.kind).toBe('NOT_REBOOTED');
+    },
+  );
 });

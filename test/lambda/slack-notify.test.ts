@@ -4,7 +4,7 @@ import { captureConsole, LocalHttpServer, sendJson, startHttpServer } from './su
 import { InvalidEventError } from '../../lambda/shared/invalid-event-error';
 import { buildIncidentMessage } from '../../lambda/shared/message';
 import { clearSecretCache } from '../../lambda/shared/secrets';
-import { CheckResult, NotifyEvent } from '../../lambda/shared/types';
+import { CheckResult, NotifyEvent, RebootDecision } from '../../lambda/shared/types';
 import { handler, notifySlack, readSlackParameters, renderSlackText } from '../../lambda/slack-notify.lambda';
 
 const secretsMock = mockClient(SecretsManagerClient);
@@ -227,9 +227,85 @@ describe('slack-notify against a local Slack API', () => {
     await expect(handler(event({}, { channel: '' }))).rejects.toThrow(
       new InvalidEventError('slack-notify: `parameters.channel` must be a non-empty string, got ""'),
     );
-    await expect(handler(event({ kind: 'PANIC' as any }))).rejects.toThrow('slack-notify: `kind` must be one of "RECOVERED", "UNRESPONSIVE", "ERROR", got "PANIC"');
+    await expect(handler(event({ kind: 'PANIC' as any }))).rejects.toThrow(
+      'slack-notify: `kind` must be one of "RECOVERED", "UNRESPONSIVE", "ERROR", "NOT_REBOOTED", "WOULD_REBOOT", got "PANIC"',
+    );
     await expect(handler(event({}, { apiBaseUrl: 'ftp://slack' }))).rejects.toThrow(InvalidEventError);
     expect(secretsMock.commandCalls(GetSecretValueCommand)).toHaveLength(0);
+  });
+});
+
+const NOT_RUNNING: RebootDecision = {
+  verdict: 'NOT_RUNNING',
+  reason: `instance ${INSTANCE_ID} is stopped; only a running instance is rebooted, so it was not rebooted`,
+  instanceState: 'stopped',
+  rebootsInWindow: 0,
+  ledger: '',
+};
+const BUDGET_EXHAUSTED: RebootDecision = {
+  verdict: 'BUDGET_EXHAUSTED',
+  reason: '1 reboot by cpu-first-line-support in the last 1 hour (at 2024-05-01 09:30:00 UTC); the budget is 1 per 1 hour, so it was not rebooted again',
+  instanceState: 'running',
+  rebootsInWindow: 1,
+  ledger: '',
+};
+const DRY_RUN: RebootDecision = {
+  verdict: 'DRY_RUN',
+  reason: `dry run: instance ${INSTANCE_ID} would have been rebooted (0 of 1 reboots used in the last 1 hour)`,
+  instanceState: 'running',
+  rebootsInWindow: 0,
+  ledger: '',
+};
+
+/** A NOT_REBOOTED or WOULD_REBOOT event as the state machine sends it: first run and decision, no re-checks. */
+function noRebootEvent(kind: 'NOT_REBOOTED' | 'WOULD_REBOOT', decision: unknown): NotifyEvent {
+  const { lastRun: _lastRun, recheckCount: _recheckCount, ...rest } = event({ kind });
+  return { ...rest, decision: decision as RebootDecision };
+}
+
+function postedText(): string {
+  return JSON.parse(slack.requests[slack.requests.length - 1].body).text;
+}
+
+describe('slack-notify for the kinds without a reboot', () => {
+  test.each([
+    ['instance not running', NOT_RUNNING],
+    ['budget spent', BUDGET_EXHAUSTED],
+  ])('NOT_REBOOTED (%s) posts :no_entry:, the title, a call to look and the reason', async (_what, decision) => {
+    const result = await handler(noRebootEvent('NOT_REBOOTED', decision));
+
+    expect(result).toEqual({ delivered: true, notifier: 'slack', reference: '1714557600.000100' });
+    const text = postedText();
+    expect(text.split('\n')[0]).toBe(`:no_entry: *EC2 instance ${INSTANCE_ID} (${process.env.AWS_REGION}) failed its checks and was not rebooted*`);
+    expect(text).toContain('A human must look at it.');
+    expect(text).toContain(`Reboot decision: ${decision.reason}`);
+    expect(text).toContain('Checks: 2 of 2 checks failed:');
+    expect(text).toContain('• URL check: HTTP 500 from http://203.0.113.7:80/, expected 200-399');
+    expect(text).not.toMatch(/Before the reboot|re-check|Recovery took|Still failing/);
+    expect(text).not.toMatch(/\bundefined\b|\bnull\b/);
+    expect(console_.output()).toContain(`"rebootVerdict":"${decision.verdict}"`);
+  });
+
+  test('WOULD_REBOOT posts :test_tube:, says dry run and how to turn it off', async () => {
+    await handler(noRebootEvent('WOULD_REBOOT', DRY_RUN));
+
+    const text = postedText();
+    expect(text.split('\n')[0]).toBe(`:test_tube: *EC2 instance ${INSTANCE_ID} (${process.env.AWS_REGION}) would be rebooted (dry run)*`);
+    expect(text).toContain('Dry run: it failed its checks and would have been rebooted, but nothing was done.');
+    expect(text).toContain('set the construct prop `dryRun` to false');
+    expect(text).toContain(`Reboot decision: ${DRY_RUN.reason}`);
+    expect(text).toContain('Checks: 2 of 2 checks failed:');
+    expect(text).not.toMatch(/Before the reboot|re-check|Recovery took|Still failing/);
+    expect(text).not.toMatch(/\bundefined\b|\bnull\b/);
+  });
+
+  test.each([null, 'x', { verdict: 12, reason: ['a'] }])('a malformed decision (%j) is left out, and the message is still delivered', async (decision) => {
+    const result = await handler(noRebootEvent('NOT_REBOOTED', decision));
+
+    expect(result.delivered).toBe(true);
+    const text = postedText();
+    expect(text).toContain('The workflow did not record why the instance was not rebooted.');
+    expect(text).not.toMatch(/\bundefined\b|\bnull\b|\[object Object\]/);
   });
 });
 
