@@ -2,8 +2,11 @@ import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { acceptNagFindings } from './nag';
 
 /** CloudWatch allows at most this many actions per alarm state. */
 const MAX_ALARM_ACTIONS = 5;
@@ -14,7 +17,9 @@ const MAX_ALARM_ACTIONS = 5;
  *
  * An EventBridge rule matches the "Step Functions Execution Status Change" events of the
  * stack's workflows that end FAILED, TIMED_OUT or ABORTED (for example when the escalation
- * notifier itself is down or its key was revoked), and an alarm fires on any match.
+ * notifier itself is down or its key was revoked) and keeps each event in a queue for 14
+ * days, so a human can see which execution failed and why; an alarm fires on every event
+ * the queue receives.
  */
 export class ExecutionFailures extends Construct {
   /** The construct ID under the stack; part of the library's contract. */
@@ -34,6 +39,8 @@ export class ExecutionFailures extends Construct {
   public readonly stateMachineNamePrefix: string;
 
   public readonly rule: events.Rule;
+  /** Holds the status-change event of every failed, timed-out or aborted execution for 14 days. */
+  public readonly queue: sqs.Queue;
   public readonly alarm: cloudwatch.Alarm;
 
   private readonly stateMachineArnPrefix: string;
@@ -61,17 +68,27 @@ export class ExecutionFailures extends Construct {
         },
       },
     });
+    acceptNagFindings(this.rule, [{
+      id: 'Serverless-EventBusDLQ',
+      reason: 'EventBridge retries delivering to the queue for 24 hours (185 attempts); the queue is the only consumer and is itself the record of failures.',
+    }]);
+    this.queue = new sqs.Queue(this, 'Queue', {
+      retentionPeriod: Duration.days(14),
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+    });
+    const noConsumer = 'The queue is the record of failed executions for humans to read; no program consumes it, so no message can fail processing and need a dead-letter queue.';
+    acceptNagFindings(this.queue, [
+      { id: 'AwsSolutions-SQS3', reason: noConsumer },
+      { id: 'Serverless-SQSRedrivePolicy', reason: noConsumer },
+    ]);
+    this.rule.addTarget(new targets.SqsQueue(this.queue));
+
     this.alarm = new cloudwatch.Alarm(this, 'Alarm', {
       alarmDescription: 'A cdk-cpu-first-line-support workflow in this stack failed, timed out or was aborted, so its '
-        + 'escalation may not have reached anyone. Look at the failed executions of the state machines named '
-        + `${this.stateMachineNamePrefix}* (and any custom-named ones) in the Step Functions console, and at their instances.`,
-      metric: new cloudwatch.Metric({
-        namespace: 'AWS/Events',
-        metricName: 'TriggeredRules',
-        dimensionsMap: { RuleName: this.rule.ruleName },
-        statistic: 'Sum',
-        period: Duration.minutes(1),
-      }),
+        + 'escalation may not have reached anyone. The queue of this alarm holds the Step Functions event of each such '
+        + `execution (state machines named ${this.stateMachineNamePrefix}*, and any custom-named ones): look at them and at their instances.`,
+      metric: this.queue.metricNumberOfMessagesSent({ statistic: 'Sum', period: Duration.minutes(1) }),
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       threshold: 1,
       evaluationPeriods: 1,

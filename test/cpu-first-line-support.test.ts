@@ -3,6 +3,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import {
   CpuFirstLineSupport,
   CpuFirstLineSupportProps,
@@ -61,7 +62,7 @@ function checkPayloads(template: Template): Record<string, any> {
 describe('defaults', () => {
   test('alarm: Maximum CPUUtilization >= 100 over one 5-minute period', () => {
     const { template } = build();
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 1);
+    template.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { Namespace: 'AWS/EC2' }, 1);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'AWS/EC2',
       MetricName: 'CPUUtilization',
@@ -93,11 +94,11 @@ describe('defaults', () => {
     });
   });
 
-  test('state machine: Standard, named after the construct path', () => {
+  test('state machine: Standard, named with the stack\'s prefix and the construct path', () => {
     const { template } = build();
     template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
       StateMachineType: 'STANDARD',
-      StateMachineName: Match.stringLikeRegexp('^Stack-Api-[0-9A-F]{8}$'),
+      StateMachineName: Match.stringLikeRegexp('^CpuFirstLineSupport-[0-9a-f]{8}-Stack-Api-[0-9A-F]{8}$'),
     });
   });
 
@@ -113,6 +114,7 @@ describe('defaults', () => {
         method: 'GET',
         healthyHttpCodes: '200-399',
         timeoutMs: 10_000,
+        verifyCertificate: true,
       },
       'Check SSH': { instanceId: INSTANCE_ID, port: 22, addressType: 'PUBLIC', timeoutMs: 10_000 },
     });
@@ -133,7 +135,8 @@ describe('defaults', () => {
 
   test('handlers: Node.js 22 on arm64 from the pre-built bundles, no bundling at synth', () => {
     const { template } = build();
-    template.resourceCountIs('AWS::Lambda::Function', 4);
+    // Two checks, two notifiers and the guard.
+    template.resourceCountIs('AWS::Lambda::Function', 5);
     template.allResourcesProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs22.x',
       Handler: 'index.handler',
@@ -322,16 +325,31 @@ describe('IAM', () => {
     const principals = role.Properties.AssumeRolePolicyDocument.Statement.map((s: any) => s.Principal.Service);
     expect(principals.sort()).toEqual(['events.amazonaws.com', 'states.amazonaws.com']);
     const statements = role.Properties.Policies[0].PolicyDocument.Statement;
-    expect(statements.map((s: any) => s.Sid)).toEqual(['InvokeHandlers', 'RebootThisInstance', 'StartThisWorkflow', 'DeliverLogs', 'Trace']);
-    // The two checks and the two notifiers: unqualified ARNs, no wildcard.
-    expect(statements[0].Resource).toHaveLength(4);
+    expect(statements.map((s: any) => s.Sid)).toEqual([
+      'InvokeHandlers', 'RebootThisInstance', 'RecordRebootsOnThisInstance', 'StartThisWorkflow', 'ListThisWorkflowsExecutions', 'DeliverLogs', 'Trace',
+    ]);
+    // The guard, the two checks and the two notifiers: unqualified ARNs, no wildcard.
+    expect(statements[0].Resource).toHaveLength(5);
+    expect(JSON.stringify(statements[0].Resource)).not.toContain('*');
     expect(statements[1]).toEqual({
       Sid: 'RebootThisInstance',
       Effect: 'Allow',
       Action: 'ec2:RebootInstances',
       Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:ec2:eu-west-1:123456789012:instance/${INSTANCE_ID}`]] },
     });
-    expect(JSON.stringify(statements[2].Resource)).toContain(':states:eu-west-1:123456789012:stateMachine:Stack-Api-');
+    // Tags: only the reboot ledger, only on this instance.
+    expect(statements[2]).toEqual({
+      Sid: 'RecordRebootsOnThisInstance',
+      Effect: 'Allow',
+      Action: 'ec2:CreateTags',
+      Resource: statements[1].Resource,
+      Condition: { 'ForAllValues:StringEquals': { 'aws:TagKeys': ['cpu-first-line-support:reboots'] } },
+    });
+    // Start and list the executions of its own state machine only.
+    const name = template.findResources('AWS::StepFunctions::StateMachine')[
+      stack.getLogicalId(support.stateMachine.node.defaultChild as any)].Properties.StateMachineName;
+    expect(JSON.stringify(statements[3].Resource)).toContain(`:states:eu-west-1:123456789012:stateMachine:${name}"`);
+    expect(statements[3].Resource).toEqual(statements[4].Resource);
     // Nothing else may widen the role: no separate policy is attached to it.
     const policies = template.findResources('AWS::IAM::Policy');
     for (const policy of Object.values<any>(policies)) {
@@ -393,7 +411,7 @@ describe('many instances in one stack', () => {
 
   test('share one set of handler functions', () => {
     const { template, supports } = buildMany(3);
-    template.resourceCountIs('AWS::Lambda::Function', 5);
+    template.resourceCountIs('AWS::Lambda::Function', 6);
     expect(new Set(supports.map((s) => s.urlCheckFunction))).toHaveProperty('size', 1);
     expect(new Set(supports.map((s) => s.escalationFunction))).toHaveProperty('size', 1);
   });
@@ -436,6 +454,151 @@ describe('many instances in one stack', () => {
   });
 });
 
+describe('safety', () => {
+  test('one guard function per stack admits incidents and decides reboots; it may only describe instances', () => {
+    const { template, stack, support } = build();
+    const states = definitionOf(template).States;
+    expect(states['Admit incident'].Parameters.Payload).toEqual({
+      'step': 'ADMIT',
+      'instanceId': INSTANCE_ID,
+      'executionId.$': '$$.Execution.Id',
+      'executionStartTime.$': '$$.Execution.StartTime',
+      'runningExecutions.$': '$.running.executions',
+    });
+    expect(states['Find running executions']).toMatchObject({
+      Resource: 'arn:<{Ref:AWS::Partition}>:states:::aws-sdk:sfn:listExecutions',
+      Parameters: { 'StateMachineArn.$': '$$.StateMachine.Id', 'StatusFilter': 'RUNNING' },
+    });
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [stack.resolve(support.guardFunction.role!.roleName)],
+      PolicyDocument: {
+        Statement: [
+          { Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Effect: 'Allow', Resource: '*' },
+          { Action: 'ec2:DescribeInstances', Effect: 'Allow', Resource: '*' },
+        ],
+      },
+    });
+  });
+
+  test('the reboot is decided first and recorded on the instance before it happens', () => {
+    const { template } = build();
+    const states = definitionOf(template).States;
+    expect(states['Decide reboot'].Parameters.Payload).toEqual({
+      step: 'REBOOT', instanceId: INSTANCE_ID, maxReboots: 1, rebootWindowSeconds: 3600, dryRun: false,
+    });
+    expect(states['Reboot allowed?'].Choices).toEqual([
+      { Variable: '$.rebootDecision.verdict', StringEquals: 'REBOOT', Next: 'Record reboot' },
+      { Variable: '$.rebootDecision.verdict', StringEquals: 'DRY_RUN', Next: 'Notify would reboot' },
+    ]);
+    expect(states['Reboot allowed?'].Default).toBe('Notify not rebooted');
+    expect(states['Record reboot']).toMatchObject({
+      Resource: 'arn:<{Ref:AWS::Partition}>:states:::aws-sdk:ec2:createTags',
+      Parameters: { Resources: [INSTANCE_ID], Tags: [{ 'Key': 'cpu-first-line-support:reboots', 'Value.$': '$.rebootDecision.ledger' }] },
+      Next: 'Reboot instance',
+    });
+  });
+
+  test('budget and dry run reach the guard', () => {
+    const { template } = build({ rebootBudget: { maxReboots: 3, window: Duration.hours(6) }, dryRun: true });
+    expect(definitionOf(template).States['Decide reboot'].Parameters.Payload).toMatchObject({
+      maxReboots: 3, rebootWindowSeconds: 21_600, dryRun: true,
+    });
+  });
+
+  test('dry run announces to the recovery notifier, or to the escalation notifier when there is none', () => {
+    const withSlack = definitionOf(build({ dryRun: true }).template).States['Notify would reboot'];
+    expect(JSON.stringify(withSlack.Parameters.FunctionName)).toContain('SlackNotifier');
+    const alone = definitionOf(build({ dryRun: true, recoveryNotifier: undefined }).template).States['Notify would reboot'];
+    expect(JSON.stringify(alone.Parameters.FunctionName)).toContain('OpsGenieNotifier');
+  });
+
+  test('the pause and ledger tag keys are the ones the guard reads', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const guard = require('../lambda/guard.lambda');
+    expect(CpuFirstLineSupport.PAUSE_TAG_KEY).toBe(guard.PAUSE_TAG_KEY);
+    expect(CpuFirstLineSupport.REBOOT_LEDGER_TAG_KEY).toBe(guard.REBOOT_LEDGER_TAG_KEY);
+  });
+
+  test('the URL check verifies certificates unless told not to', () => {
+    const payload = checkPayloads(build({ urlCheck: { protocol: UrlCheckProtocol.HTTPS, verifyCertificate: false } }).template)['Check URL'];
+    expect(payload).toMatchObject({ protocol: 'https', port: 443, verifyCertificate: false });
+  });
+
+  test('executions time out after a bound no healthy run reaches', () => {
+    const { template } = build();
+    const machine = Object.values<any>(template.findResources('AWS::StepFunctions::StateMachine'))[0];
+    const timeout = definitionOf(template).TimeoutSeconds;
+    expect(machine).toBeDefined();
+    // Longer than the 10-minute re-check deadline with every task at its worst, yet finite.
+    expect(timeout).toBeGreaterThan(3600);
+    expect(timeout).toBeLessThan(3 * 3600);
+  });
+});
+
+describe('execution failures', () => {
+  test('one rule per stack sends the failed, timed-out and aborted executions of its workflows to a queue', () => {
+    const stack = newStack();
+    const shared = notifiers(stack);
+    const a = new CpuFirstLineSupport(stack, 'A', { instanceId: INSTANCE_ID, ...shared });
+    const b = new CpuFirstLineSupport(stack, 'B', { instanceId: 'i-0123456789abcdef1', ...shared });
+    const template = Template.fromStack(stack);
+    expect(a.executionFailureAlarm).toBe(b.executionFailureAlarm);
+    const rules = template.findResources('AWS::Events::Rule', { Properties: { EventPattern: { source: ['aws.states'] } } });
+    expect(Object.keys(rules)).toHaveLength(1);
+    const [rule] = Object.values<any>(rules);
+    expect(rule.Properties.EventPattern['detail-type']).toEqual(['Step Functions Execution Status Change']);
+    expect(rule.Properties.EventPattern.detail.status).toEqual(['FAILED', 'TIMED_OUT', 'ABORTED']);
+    expect(rule.Properties.EventPattern.detail.stateMachineArn).toHaveLength(1);
+    const prefix = stack.resolve(rule.Properties.EventPattern.detail.stateMachineArn[0].prefix)['Fn::Join'][1].slice(2).join('');
+    expect(prefix).toMatch(/^:states:eu-west-1:123456789012:stateMachine:CpuFirstLineSupport-[0-9a-f]{8}-$/);
+    // Every default-named state machine of the stack matches the one prefix.
+    for (const machine of Object.values<any>(template.findResources('AWS::StepFunctions::StateMachine'))) {
+      expect(`:states:eu-west-1:123456789012:stateMachine:${machine.Properties.StateMachineName}`.startsWith(prefix)).toBe(true);
+    }
+    template.resourceCountIs('AWS::SQS::Queue', 1);
+    template.hasResourceProperties('AWS::SQS::Queue', { MessageRetentionPeriod: 1_209_600, SqsManagedSseEnabled: true });
+    expect(rule.Properties.Targets).toHaveLength(1);
+  });
+
+  test('the alarm fires on the first failed execution', () => {
+    const { template, stack, support } = build();
+    const alarm = template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'NumberOfMessagesSent' } });
+    expect(Object.keys(alarm)).toEqual([stack.getLogicalId((support.executionFailureAlarm as cloudwatch.Alarm).node.defaultChild as any)]);
+    expect(Object.values<any>(alarm)[0].Properties).toMatchObject({
+      Namespace: 'AWS/SQS', Statistic: 'Sum', Period: 60, Threshold: 1, EvaluationPeriods: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'notBreaching',
+    });
+  });
+
+  test('a custom-named state machine is matched by its ARN', () => {
+    const { template } = build({ stateMachineName: 'web-support' });
+    const rule = Object.values<any>(template.findResources('AWS::Events::Rule', { Properties: { EventPattern: { source: ['aws.states'] } } }))[0];
+    expect(JSON.stringify(rule.Properties.EventPattern.detail.stateMachineArn)).toContain(':stateMachine:web-support');
+  });
+
+  test('executionFailureTopic becomes the alarm action, once per topic', () => {
+    const stack = newStack();
+    const topic = new sns.Topic(stack, 'Pager');
+    const shared = notifiers(stack);
+    new CpuFirstLineSupport(stack, 'A', { instanceId: INSTANCE_ID, executionFailureTopic: topic, ...shared });
+    new CpuFirstLineSupport(stack, 'B', { instanceId: 'i-0123456789abcdef1', executionFailureTopic: topic, ...shared });
+    Template.fromStack(stack).hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'NumberOfMessagesSent',
+      AlarmActions: [{ Ref: stack.getLogicalId(topic.node.defaultChild as any) }],
+    });
+  });
+
+  test('more than 5 topics is an error that says so', () => {
+    const stack = newStack();
+    const shared = notifiers(stack);
+    expect(() => {
+      for (let i = 0; i < 6; i++) {
+        new CpuFirstLineSupport(stack, `S${i}`, { instanceId: `i-0123456789abcde0${i}`, executionFailureTopic: new sns.Topic(stack, `T${i}`), ...shared });
+      }
+    }).toThrow(/at most 5 topics/);
+  });
+});
+
 describe('validation', () => {
   const cases: Array<[string, Partial<CpuFirstLineSupportProps>, RegExp]> = [
     ['the instance ID is malformed', { instanceId: 'web-1' }, /`instanceId` must be an EC2 instance ID.*got "web-1"/],
@@ -463,6 +626,10 @@ describe('validation', () => {
     ['re-checks would crowd the history', { recheck: { interval: Duration.seconds(5), deadline: Duration.hours(1) } }, /`recheck` allows at most 200 re-checks, got 709/],
     ['the state machine name has spaces', { stateMachineName: 'my machine' }, /`stateMachineName`.*got "my machine"/],
     ['vpcSubnets come without a vpc', { vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS } }, /`vpcSubnets` needs `vpc`/],
+    ['the reboot budget allows no reboot', { rebootBudget: { maxReboots: 0 } }, /`rebootBudget.maxReboots` must be a whole number from 1 to 10, got 0/],
+    ['the reboot budget allows more than the ledger holds', { rebootBudget: { maxReboots: 11 } }, /`rebootBudget.maxReboots`.*got 11/],
+    ['the reboot window is under a minute', { rebootBudget: { window: Duration.seconds(30) } }, /`rebootBudget.window` must be from 1 minute to 7 days, got 30 seconds/],
+    ['the reboot window is over 7 days', { rebootBudget: { window: Duration.days(8) } }, /`rebootBudget.window`.*got 8 days/],
   ];
 
   test.each(cases)('fails when %s', (_, props, message) => {
