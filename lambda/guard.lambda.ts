@@ -15,7 +15,7 @@ import { EC2Client, Instance } from '@aws-sdk/client-ec2';
 import { describeInstance } from './shared/instance-address';
 import { InvalidEventError } from './shared/invalid-event-error';
 import { logDecision } from './shared/log';
-import { Admission, AdmitEvent, RebootDecision, RebootGuardEvent } from './shared/types';
+import { Admission, AdmitEvent, CheckResult, RebootDecision, RebootGuardEvent } from './shared/types';
 import { describeValue, Fields, readOneOf, requireObject, requireString } from './shared/validate';
 
 const HANDLER = 'guard';
@@ -82,12 +82,17 @@ export function readGuardEvent(event: unknown): GuardEvent {
   if (typeof dryRun !== 'boolean') {
     throw invalid('dryRun', 'must be true or false', dryRun);
   }
+  const checks = fields.checks ?? [];
+  if (!Array.isArray(checks)) {
+    throw invalid('checks', 'must be a list of check results', checks);
+  }
   return {
     step,
     instanceId,
     maxReboots: readInteger(fields, 'maxReboots', 1, MAX_REBOOTS_PER_WINDOW),
     rebootWindowSeconds: readInteger(fields, 'rebootWindowSeconds', 60, 7 * 86_400),
     dryRun,
+    checks: checks as CheckResult[],
   };
 }
 
@@ -176,6 +181,14 @@ export function decideReboot(event: RebootGuardEvent, instance: Instance | undef
   if (instanceState !== 'running') {
     const what = instance ? `is ${instanceState}` : 'was not found';
     return { ...base, verdict: 'NOT_RUNNING', reason: `instance ${instanceId} ${what}; only a running instance is rebooted, so it was not rebooted` };
+  }
+  const failed = (event.checks ?? []).filter((check) => check?.passed !== true);
+  if (failed.length > 0 && failed.every((check) => typeof check.reason === 'string' && check.reason.startsWith('no address'))) {
+    return {
+      ...base,
+      verdict: 'NO_ADDRESS',
+      reason: `the checks found no address to reach instance ${instanceId} (${failed[0].reason}); a reboot would not give it one, so it was not rebooted`,
+    };
   }
   const window = describeWindow(rebootWindowSeconds);
   if (recent.length >= maxReboots) {

@@ -23,7 +23,9 @@ export type InstanceHealth =
   /** CPU pegged: HTTP 503, SSH connections dropped, Route 53 checkers see failures. */
   | 'hung'
   /** Rebooting: every connection dropped, Route 53 checkers see failures. */
-  | 'rebooting';
+  | 'rebooting'
+  /** Frozen: connections are accepted and never answered (no HTTP status, no SSH banner). */
+  | 'frozen';
 
 /** Closes a server and every connection it still holds. */
 function closeServer(server: net.Server | http.Server): Promise<void> {
@@ -67,6 +69,8 @@ export class FakeInstance {
       req.resume();
       if (this.health === 'rebooting') {
         req.socket.destroy();
+      } else if (this.health === 'frozen') {
+        // Never answer; stop() closes the connection.
       } else if (this.health === 'hung') {
         res.writeHead(503, { 'content-type': 'text/plain' }).end('busy');
       } else {
@@ -80,13 +84,15 @@ export class FakeInstance {
     // A TCP front that drops connections while the instance is not healthy.
     this.sshFront = net.createServer((socket) => {
       socket.on('error', () => undefined);
-      if (this.health !== 'healthy') {
+      if (this.health !== 'healthy' && this.health !== 'frozen') {
         socket.destroy();
         return;
       }
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
-      this.ssh.injectSocket(socket);
+      if (this.health === 'healthy') {
+        this.ssh.injectSocket(socket);
+      }
     });
   }
 
@@ -113,6 +119,13 @@ export class FakeInstance {
   }
 }
 
+/** An answer the fake Slack or OpsGenie gives once, before its usual answer. */
+export interface FakeAnswer {
+  readonly status: number;
+  readonly body?: unknown;
+  readonly headers?: Record<string, string>;
+}
+
 /** A request the fake Slack or OpsGenie received. */
 export interface ReceivedRequest {
   readonly path: string;
@@ -132,6 +145,10 @@ export class FakeNotifiers {
   public slackAnswer: Record<string, unknown> = { ok: true, ts: '1764100000.000100' };
   /** The HTTP status OpsGenie answers with. */
   public opsGenieStatus = 202;
+  /** Answers Slack gives first, one per request, e.g. a 429 with `Retry-After`. */
+  public slackQueue: FakeAnswer[] = [];
+  /** Answers OpsGenie gives first, one per request. */
+  public opsGenieQueue: FakeAnswer[] = [];
   private readonly server: http.Server;
 
   constructor() {
@@ -141,7 +158,11 @@ export class FakeNotifiers {
       req.on('end', () => {
         const received = { path: req.url ?? '', authorization: req.headers.authorization, body: data ? JSON.parse(data) : undefined };
         res.setHeader('content-type', 'application/json');
-        if (req.url === '/api/chat.postMessage') {
+        const queued = req.url === '/api/chat.postMessage' ? this.slackQueue.shift()
+          : req.url === '/v2/alerts' ? this.opsGenieQueue.shift() : undefined;
+        if (queued) {
+          res.writeHead(queued.status, queued.headers).end(JSON.stringify(queued.body ?? {}));
+        } else if (req.url === '/api/chat.postMessage') {
           this.slackMessages.push(received);
           res.end(JSON.stringify(this.slackAnswer));
         } else if (req.url === '/v2/alerts') {

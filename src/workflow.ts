@@ -139,6 +139,7 @@ export function buildWorkflow(scope: Construct, settings: WorkflowSettings): sfn
     maxReboots: settings.maxReboots,
     rebootWindowSeconds: settings.rebootWindow.toSeconds(),
     dryRun: settings.dryRun,
+    checks: sfn.JsonPath.listAt('$.firstRun'),
   }, ['verdict', 'reason', 'instanceState', 'rebootsInWindow', 'ledger'], '$.rebootDecision'));
 
   const recordReboot = catchInto(new tasks.CallAwsService(scope, 'Record reboot', {

@@ -484,7 +484,7 @@ describe('safety', () => {
     const { template } = build();
     const states = definitionOf(template).States;
     expect(states['Decide reboot'].Parameters.Payload).toEqual({
-      step: 'REBOOT', instanceId: INSTANCE_ID, maxReboots: 1, rebootWindowSeconds: 3600, dryRun: false,
+      'step': 'REBOOT', 'instanceId': INSTANCE_ID, 'maxReboots': 1, 'rebootWindowSeconds': 3600, 'dryRun': false, 'checks.$': '$.firstRun',
     });
     expect(states['Reboot allowed?'].Choices).toEqual([
       { Variable: '$.rebootDecision.verdict', StringEquals: 'REBOOT', Next: 'Record reboot' },

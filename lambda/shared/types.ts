@@ -151,6 +151,8 @@ export interface RebootGuardEvent {
   readonly rebootWindowSeconds: number;
   /** Dry run: decide as usual, but answer DRY_RUN instead of REBOOT. */
   readonly dryRun: boolean;
+  /** The results of the checks that failed (or passed) before the decision. */
+  readonly checks?: CheckResult[];
 }
 
 /** What the guard answers to 'REBOOT'. */
@@ -158,9 +160,10 @@ export interface RebootDecision {
   /**
    * REBOOT: reboot, after writing `ledger` to the instance's reboot-ledger tag.
    * DRY_RUN: would reboot. NOT_RUNNING: the instance is not running (or not found).
-   * BUDGET_EXHAUSTED: the reboot budget of the window is spent.
+   * BUDGET_EXHAUSTED: the reboot budget of the window is spent. NO_ADDRESS: every failed
+   * check failed because the instance has no address to check, which a reboot cannot fix.
    */
-  readonly verdict: 'REBOOT' | 'DRY_RUN' | 'NOT_RUNNING' | 'BUDGET_EXHAUSTED';
+  readonly verdict: 'REBOOT' | 'DRY_RUN' | 'NOT_RUNNING' | 'BUDGET_EXHAUSTED' | 'NO_ADDRESS';
   /** One sentence for humans: why. */
   readonly reason: string;
   /** The instance's state, e.g. 'running' or 'stopped'; 'not found' when EC2 does not know it. */
