@@ -3,17 +3,23 @@
  * status code like an ELB health check. Redirects are not followed: a 3xx is judged by its code.
  *
  * Every failure to get a healthy answer is a failed result (never a throw): timeout, refused
- * connection, DNS, TLS, unhealthy status, an instance without the address. Throws only
- * InvalidEventError for a malformed event, and AWS errors other than "no such instance" from
- * DescribeInstances (so Step Functions retries throttling, and a missing permission surfaces).
+ * connection, DNS, TLS, a certificate that is not accepted, unhealthy status, an instance
+ * without the address. Throws only InvalidEventError for a malformed event, and AWS errors
+ * other than "no such instance" from DescribeInstances (so Step Functions retries throttling,
+ * and a missing permission surfaces).
+ *
+ * The request is made with `node:http`/`node:https` rather than `fetch`, because only they can
+ * skip certificate verification (`verifyCertificate: false`) without bundling `undici`.
  */
+import * as http from 'node:http';
+import * as https from 'node:https';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { completeCheck } from './shared/check-result';
-import { describeFetchError } from './shared/http';
+import { describeFetchError, isTimeoutError } from './shared/http';
 import { formatHostPort, resolveInstanceAddress } from './shared/instance-address';
 import { InvalidEventError } from './shared/invalid-event-error';
 import { AddressType, CheckResult, UrlCheckEvent } from './shared/types';
-import { optionalString, readOneOf, readPort, requireObject, requireString, requireTimeoutMs } from './shared/validate';
+import { describeValue, optionalString, readOneOf, readPort, requireObject, requireString, requireTimeoutMs } from './shared/validate';
 
 const HANDLER = 'url-check';
 const ec2 = new EC2Client({});
@@ -44,7 +50,24 @@ export interface UrlCheckSettings {
   readonly healthyHttpCodes: string;
   readonly healthyRanges: readonly StatusRange[];
   readonly timeoutMs: number;
+  /** Whether an https URL's certificate must be valid for the host; true unless the event says false. */
+  readonly verifyCertificate: boolean;
 }
+
+/**
+ * The error codes of a certificate that was not accepted: OpenSSL's verification codes
+ * (DEPTH_ZERO_SELF_SIGNED_CERT, CERT_HAS_EXPIRED, UNABLE_TO_VERIFY_LEAF_SIGNATURE, ...) and
+ * Node's host name check (ERR_TLS_CERT_ALTNAME_INVALID), as opposed to other TLS failures
+ * such as a handshake with a server that does not speak TLS, or the server's alerts
+ * (ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE), which no opt-out on this side can help with.
+ */
+const CERTIFICATE_ERROR_CODE = /^(?!ERR_SSL_).*CERT|^UNABLE_TO_|^HOSTNAME_MISMATCH$|^INVALID_CA$|^INVALID_PURPOSE$|^PATH_LENGTH_EXCEEDED$/;
+
+/** Codes of other TLS failures: `node:https` reports a failed handshake as EPROTO. */
+const TLS_ERROR_CODE = /^EPROTO$|^ERR_SSL_|^ERR_TLS_/;
+
+/** The reason part of an OpenSSL error string, e.g. "wrong version number" in "...:error:0A00010B:SSL routines:ssl3_get_record:wrong version number:...". */
+const OPENSSL_REASON = /error:[0-9A-Fa-f]+:[^:]*:[^:]*:([^:\n]+)/;
 
 /**
  * Parses an ELB-style matcher of healthy status codes: comma-separated codes and ranges,
@@ -130,6 +153,10 @@ export function readUrlCheckEvent(event: unknown): UrlCheckSettings {
     throw new InvalidEventError(`${HANDLER}: ${(error as Error).message}`);
   }
   const timeoutMs = requireTimeoutMs(HANDLER, fields, 'timeoutMs');
+  const verifyCertificate = fields.verifyCertificate;
+  if (verifyCertificate !== undefined && verifyCertificate !== null && typeof verifyCertificate !== 'boolean') {
+    throw new InvalidEventError(`${HANDLER}: \`verifyCertificate\` must be true or false when set, got ${describeValue(verifyCertificate)}`);
+  }
   return {
     instanceId,
     url: rawUrl !== undefined ? validateExplicitUrl(rawUrl) : undefined,
@@ -141,41 +168,110 @@ export function readUrlCheckEvent(event: unknown): UrlCheckSettings {
     healthyHttpCodes,
     healthyRanges,
     timeoutMs,
+    verifyCertificate: verifyCertificate !== false,
   };
 }
 
+/** Whether an error of a request is a certificate that was not accepted. */
+export function isCertificateError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && CERTIFICATE_ERROR_CODE.test(code);
+}
+
 /**
- * Sends one request and judges the status. The body is not needed and is cancelled so the
- * socket is released. Never throws.
+ * Why a request got no answer, in words and on one line. A certificate that was not accepted
+ * names the opt-out; another TLS failure gives OpenSSL's reason instead of its raw error string.
  */
+export function describeProbeError(error: unknown, url: string, timeoutMs: number): string {
+  const { code, message: rawMessage } = (error ?? {}) as { code?: unknown; message?: unknown };
+  const message = typeof rawMessage === 'string' ? rawMessage.replace(/[\s:]+$/, '').replace(/\s+/g, ' ').trim() : '';
+  let host = url;
+  try {
+    host = new URL(url).host;
+  } catch {
+    // keep the URL as given
+  }
+  if (!isTimeoutError(error) && typeof code === 'string') {
+    if (isCertificateError(error)) {
+      return `the TLS certificate of ${host} was not accepted: ${message !== '' ? `${message} (${code})` : code}; `
+        + 'to check this server without verifying its certificate, set urlCheck.verifyCertificate: false';
+    }
+    if (TLS_ERROR_CODE.test(code)) {
+      const reason = OPENSSL_REASON.exec(message)?.[1].trim() ?? message;
+      return `TLS error talking to ${host}: ${reason !== '' ? `${reason} (${code})` : code}`;
+    }
+  }
+  return describeFetchError(error, url, timeoutMs).replace(/\s+/g, ' ').trim();
+}
+
+/**
+ * Sends one request without a body and resolves with the status code as soon as the status
+ * line and headers arrive; the body is not read (the response is destroyed, which releases
+ * the socket). Everything up to the headers (DNS, connection, TLS, the answer) must happen
+ * within `timeoutMs`, else the request is destroyed with a `TimeoutError`. Redirects are not
+ * followed. With `verifyCertificate: false`, an https certificate is not checked at all.
+ */
+export function requestStatus(url: string, method: string, timeoutMs: number, verifyCertificate: boolean): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    const target = new URL(url);
+    const secure = target.protocol === 'https:';
+    const options: https.RequestOptions = {
+      method,
+      headers: { 'User-Agent': USER_AGENT, 'Accept': '*/*' },
+      // A fresh connection, closed after the answer: nothing is pooled between invocations.
+      agent: false,
+      ...(secure && !verifyCertificate ? { rejectUnauthorized: false } : {}),
+    };
+    let timer: NodeJS.Timeout | undefined;
+    let request: http.ClientRequest;
+    try {
+      request = (secure ? https : http).request(target, options, (response) => {
+        clearTimeout(timer);
+        resolve(response.statusCode ?? 0);
+        response.destroy();
+      });
+    } catch (error) {
+      reject(error);
+      return;
+    }
+    timer = setTimeout(
+      () => request.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { name: 'TimeoutError' })),
+      timeoutMs,
+    );
+    // After the answer, errors of the destroyed connection change nothing (a settled promise stays settled).
+    request.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    request.end();
+  });
+}
+
+/** Sends one request and judges the status. Never throws. */
 export async function probeUrl(
   url: string,
-  settings: Pick<UrlCheckSettings, 'method' | 'healthyRanges' | 'healthyHttpCodes' | 'timeoutMs'>,
+  settings: Pick<UrlCheckSettings, 'method' | 'healthyRanges' | 'healthyHttpCodes' | 'timeoutMs'> & { readonly verifyCertificate?: boolean },
 ): Promise<{ passed: boolean; reason: string }> {
   const { method, healthyRanges, healthyHttpCodes, timeoutMs } = settings;
+  const verifyCertificate = settings.verifyCertificate !== false;
   let status: number;
   try {
-    const response = await fetch(url, {
-      method,
-      headers: { 'User-Agent': USER_AGENT },
-      redirect: 'manual',
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    status = response.status;
-    await response.body?.cancel().catch(() => undefined);
+    status = await requestStatus(url, method, timeoutMs, verifyCertificate);
   } catch (error) {
-    return { passed: false, reason: describeFetchError(error, url, timeoutMs) };
+    return { passed: false, reason: describeProbeError(error, url, timeoutMs) };
   }
   const passed = isHealthyStatus(status, healthyRanges);
+  // Say so when the answer came from a server whose identity was not checked.
+  const note = !verifyCertificate && url.startsWith('https:') ? 'certificate not verified' : undefined;
   return passed
-    ? { passed, reason: `HTTP ${status} from ${url} (healthy: ${healthyHttpCodes})` }
-    : { passed, reason: `HTTP ${status} from ${url}, expected ${healthyHttpCodes}` };
+    ? { passed, reason: `HTTP ${status} from ${url} (healthy: ${healthyHttpCodes}${note ? `; ${note}` : ''})` }
+    : { passed, reason: `HTTP ${status} from ${url}, expected ${healthyHttpCodes}${note ? ` (${note})` : ''}` };
 }
 
 /** Runs the URL check for a validated event. */
 export async function runUrlCheck(settings: UrlCheckSettings, client: EC2Client = ec2): Promise<CheckResult> {
   const startedAtMs = Date.now();
-  const logFields = { instanceId: settings.instanceId, method: settings.method };
+  const logFields = { instanceId: settings.instanceId, method: settings.method, verifyCertificate: settings.verifyCertificate };
   let url = settings.url;
   if (url === undefined) {
     const lookup = await resolveInstanceAddress(client, settings.instanceId, settings.addressType);

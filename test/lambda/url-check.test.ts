@@ -1,9 +1,21 @@
+import { readFileSync } from 'node:fs';
+import * as https from 'node:https';
+import * as net from 'node:net';
+import * as path from 'node:path';
 import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
-import { captureConsole, closedPort, LocalHttpServer, startHttpServer } from './support/local-servers';
+import { captureConsole, closedPort, LocalHttpServer, RecordedRequest, startHttpServer } from './support/local-servers';
 import { InvalidEventError } from '../../lambda/shared/invalid-event-error';
 import { UrlCheckEvent } from '../../lambda/shared/types';
-import { buildTargetUrl, handler, isHealthyStatus, parseHealthyHttpCodes, readUrlCheckEvent } from '../../lambda/url-check.lambda';
+import {
+  buildTargetUrl,
+  describeProbeError,
+  handler,
+  isCertificateError,
+  isHealthyStatus,
+  parseHealthyHttpCodes,
+  readUrlCheckEvent,
+} from '../../lambda/url-check.lambda';
 
 const ec2Mock = mockClient(EC2Client);
 const INSTANCE_ID = 'i-0123456789abcdef0';
@@ -158,6 +170,26 @@ describe('url-check handler against a local HTTP server', () => {
     expect(server.requests[0].method).toBe('HEAD');
   });
 
+  test('a POST is sent without a body, with Content-Length: 0', async () => {
+    instanceWith({ PublicIpAddress: '127.0.0.1' });
+
+    const result = await handler(event({ method: 'POST' }));
+
+    expect(result.passed).toBe(true);
+    expect(server.requests[0]).toMatchObject({ method: 'POST', body: '' });
+    expect(server.requests[0].headers['content-length']).toBe('0');
+  });
+
+  test('verifyCertificate changes nothing for plain http', async () => {
+    instanceWith({ PublicIpAddress: '127.0.0.1' });
+
+    const verified = await handler(event());
+    const unverified = await handler(event({ verifyCertificate: false }));
+
+    expect(unverified).toMatchObject({ passed: true, reason: verified.reason, target: verified.target });
+    expect(unverified.reason).toBe(`HTTP 200 from http://127.0.0.1:${server.port}/health (healthy: 200-399)`);
+  });
+
   test('an explicit url is requested as given, without looking up the instance', async () => {
     const url = `${server.origin}/explicit?probe=1`;
 
@@ -181,6 +213,151 @@ describe('url-check handler against a local HTTP server', () => {
 
     expect(settings).toMatchObject({ protocol: 'http', port: 80, path: '/', addressType: 'PUBLIC', method: 'GET' });
     expect(readUrlCheckEvent({ ...settings, protocol: 'HTTPS', port: undefined }).port).toBe(443);
+  });
+});
+
+/**
+ * A real HTTPS server on 127.0.0.1 with the committed self-signed certificate for
+ * `example.internal` (test/lambda/fixtures/: a throwaway test key, see the README there), so its
+ * certificate is both untrusted and issued for another host.
+ */
+describe('url-check against a local HTTPS server with a self-signed certificate', () => {
+  const FIXTURES = path.join(__dirname, 'fixtures');
+  let tls: https.Server;
+  let tlsPort: number;
+  const tlsRequests: RecordedRequest[] = [];
+  let answer: (response: import('node:http').ServerResponse) => void;
+
+  beforeAll(async () => {
+    tls = https.createServer({
+      key: readFileSync(path.join(FIXTURES, 'self-signed.key.pem')),
+      cert: readFileSync(path.join(FIXTURES, 'self-signed.cert.pem')),
+    }, (request, response) => {
+      tlsRequests.push({ method: request.method ?? '', url: request.url ?? '', headers: request.headers, body: '' });
+      answer(response);
+    });
+    tls.on('tlsClientError', () => undefined); // a client refusing the certificate is expected here
+    await new Promise<void>((resolve) => tls.listen(0, '127.0.0.1', () => resolve()));
+    tlsPort = (tls.address() as net.AddressInfo).port;
+  });
+
+  afterAll(async () => {
+    tls.closeAllConnections();
+    await new Promise<void>((resolve) => tls.close(() => resolve()));
+  });
+
+  beforeEach(() => {
+    tlsRequests.length = 0;
+    answer = (response) => response.end('ok');
+    instanceWith({ PublicIpAddress: '127.0.0.1' });
+  });
+
+  function httpsEvent(overrides: Partial<UrlCheckEvent> = {}): UrlCheckEvent {
+    return event({ protocol: 'https', port: tlsPort, ...overrides });
+  }
+
+  test.each([
+    ['by default', {}],
+    ['with verifyCertificate: true', { verifyCertificate: true }],
+  ])('%s the certificate is not accepted: a failed check that names the opt-out, no request sent', async (_when, overrides) => {
+    const result = await handler(httpsEvent(overrides));
+
+    expect(result).toMatchObject({ check: 'url', passed: false, target: `https://127.0.0.1:${tlsPort}/health` });
+    expect(result.reason).toMatch(new RegExp(`^the TLS certificate of 127\\.0\\.0\\.1:${tlsPort} was not accepted: self.signed certificate \\(DEPTH_ZERO_SELF_SIGNED_CERT\\); `));
+    expect(result.reason).toContain('set urlCheck.verifyCertificate: false');
+    expect(tlsRequests).toHaveLength(0);
+  });
+
+  test('with verifyCertificate: false the check passes on the status, and says the certificate was not verified', async () => {
+    const result = await handler(httpsEvent({ verifyCertificate: false, method: 'HEAD' }));
+
+    expect(result).toMatchObject({ passed: true, target: `https://127.0.0.1:${tlsPort}/health` });
+    expect(result.reason).toBe(`HTTP 200 from https://127.0.0.1:${tlsPort}/health (healthy: 200-399; certificate not verified)`);
+    expect(tlsRequests).toHaveLength(1);
+    expect(tlsRequests[0]).toMatchObject({ method: 'HEAD', url: '/health' });
+    expect(tlsRequests[0].headers['user-agent']).toBe('cdk-cpu-first-line-support/url-check');
+  });
+
+  test('with verifyCertificate: false an unhealthy status still fails', async () => {
+    answer = (response) => {
+      response.statusCode = 503;
+      response.end('down');
+    };
+
+    const result = await handler(httpsEvent({ verifyCertificate: false }));
+
+    expect(result.passed).toBe(false);
+    expect(result.reason).toBe(`HTTP 503 from https://127.0.0.1:${tlsPort}/health, expected 200-399 (certificate not verified)`);
+  });
+
+  test('with verifyCertificate: false an explicit https URL is accepted too', async () => {
+    const url = `https://127.0.0.1:${tlsPort}/explicit?probe=1`;
+
+    const result = await handler(httpsEvent({ url, verifyCertificate: false }));
+
+    expect(result).toMatchObject({ passed: true, target: url });
+    expect(tlsRequests[0].url).toBe('/explicit?probe=1');
+  });
+
+  test('with verifyCertificate: false a server that never answers still fails at the timeout', async () => {
+    answer = () => undefined;
+
+    const started = Date.now();
+    const result = await handler(httpsEvent({ verifyCertificate: false, timeoutMs: 300 }));
+
+    expect(result).toMatchObject({ passed: false, reason: `no answer within 300 ms from https://127.0.0.1:${tlsPort}/health` });
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+
+  test('https to a port that does not speak TLS fails with a one-line TLS error, not a certificate hint', async () => {
+    for (const verifyCertificate of [true, false]) {
+      const result = await handler(event({ protocol: 'https', port: server.port, verifyCertificate }));
+
+      expect(result).toMatchObject({ passed: false, reason: `TLS error talking to 127.0.0.1:${server.port}: wrong version number (EPROTO)` });
+    }
+  });
+});
+
+describe('certificate errors', () => {
+  const URL_ = 'https://198.51.100.7:8443/';
+
+  test.each([
+    ['ERR_TLS_CERT_ALTNAME_INVALID', "Hostname/IP does not match certificate's altnames: IP: 198.51.100.7 is not in the cert's list: "],
+    ['CERT_HAS_EXPIRED', 'certificate has expired'],
+    ['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'unable to verify the first certificate'],
+    ['SELF_SIGNED_CERT_IN_CHAIN', 'self-signed certificate in certificate chain'],
+  ])('%s is a certificate that was not accepted, with the opt-out named', (code, message) => {
+    const error = Object.assign(new Error(message), { code });
+
+    expect(isCertificateError(error)).toBe(true);
+    const reason = describeProbeError(error, URL_, 2000);
+    expect(reason).toBe(
+      `the TLS certificate of 198.51.100.7:8443 was not accepted: ${message.replace(/[\s:]+$/, '')} (${code}); `
+      + 'to check this server without verifying its certificate, set urlCheck.verifyCertificate: false',
+    );
+  });
+
+  test.each(['ECONNREFUSED', 'ERR_SSL_WRONG_VERSION_NUMBER', 'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE', 'EPROTO', undefined])('%s is not a certificate error', (code) => {
+    const error = Object.assign(new Error('boom'), { code });
+
+    expect(isCertificateError(error)).toBe(false);
+    expect(describeProbeError(error, URL_, 2000)).not.toContain('verifyCertificate');
+  });
+
+  test('other TLS errors give OpenSSL\'s reason, on one line', () => {
+    const raw = 'write EPROTO 80DC06EB827F0000:error:0A000410:SSL routines::sslv3 alert handshake failure:../deps/openssl/ssl/record/rec_layer_s3.c:1605:\nSSL alert number 40\n';
+
+    expect(describeProbeError(Object.assign(new Error(raw), { code: 'EPROTO' }), URL_, 2000))
+      .toBe('TLS error talking to 198.51.100.7:8443: sslv3 alert handshake failure (EPROTO)');
+    expect(describeProbeError(Object.assign(new Error('strange\nthing'), { code: 'ERR_SSL_SOMETHING' }), URL_, 2000))
+      .toBe('TLS error talking to 198.51.100.7:8443: strange thing (ERR_SSL_SOMETHING)');
+    expect(describeProbeError(Object.assign(new Error('socket\nhang up'), { code: 'ECONNRESET' }), URL_, 2000))
+      .toBe('connection reset by 198.51.100.7:8443 (ECONNRESET)');
+    expect(describeProbeError(new Error('two\nlines'), URL_, 2000)).toBe(`request to ${URL_} failed: two lines`);
+  });
+
+  test('a timeout is a timeout', () => {
+    expect(describeProbeError(Object.assign(new Error('x'), { name: 'TimeoutError' }), URL_, 2000)).toBe(`no answer within 2000 ms from ${URL_}`);
   });
 });
 
@@ -260,6 +437,10 @@ describe('url-check event validation', () => {
     [{ addressType: 'ELASTIC' }, 'url-check: `addressType` must be one of "PUBLIC", "PRIVATE", got "ELASTIC"'],
     [{ url: 'ftp://example.com/' }, 'url-check: `url` must use http or https'],
     [{ url: 'http://user:pw@127.0.0.1/' }, 'url-check: `url` must not contain credentials'],
+    [{ verifyCertificate: 'false' }, 'url-check: `verifyCertificate` must be true or false when set, got "false"'],
+    [{ verifyCertificate: 0 }, 'url-check: `verifyCertificate` must be true or false when set, got 0'],
+    [{ verifyCertificate: 'no' }, 'url-check: `verifyCertificate` must be true or false when set, got "no"'],
+    [{ verifyCertificate: {} }, 'url-check: `verifyCertificate` must be true or false when set, got {}'],
   ])('%j is rejected', async (overrides, message) => {
     const promise = handler(event(overrides as Partial<UrlCheckEvent>));
 
@@ -267,6 +448,15 @@ describe('url-check event validation', () => {
     await expect(promise).rejects.toMatchObject({ name: 'InvalidEventError' });
     await expect(promise).rejects.toThrow(message);
     expect(ec2Mock.commandCalls(DescribeInstancesCommand)).toHaveLength(0);
+  });
+
+  test('verifyCertificate defaults to true; null counts as not set', () => {
+    const base = { instanceId: INSTANCE_ID, method: 'GET', healthyHttpCodes: '200', timeoutMs: 1000 };
+
+    expect(readUrlCheckEvent(base).verifyCertificate).toBe(true);
+    expect(readUrlCheckEvent({ ...base, verifyCertificate: null }).verifyCertificate).toBe(true);
+    expect(readUrlCheckEvent({ ...base, verifyCertificate: true }).verifyCertificate).toBe(true);
+    expect(readUrlCheckEvent({ ...base, verifyCertificate: false }).verifyCertificate).toBe(false);
   });
 
   test('an event that is not an object is rejected', async () => {
