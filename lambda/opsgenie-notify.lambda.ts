@@ -124,7 +124,8 @@ export function buildAlertPayload(event: NotifyEvent, parameters: OpsGenieParame
     alias: alertAlias(event.instanceId, event.kind),
     description: truncate(renderPlainText(message), LIMITS.description),
     ...(parameters.team !== '' ? { responders: [{ type: 'team', name: parameters.team }] } : {}),
-    priority: parameters.priority,
+    // A dry-run notice is information, never a page.
+    priority: event.kind === 'WOULD_REBOOT' ? 'P5' : parameters.priority,
     entity: truncate(event.instanceId, LIMITS.entity),
     source: ALERT_SOURCE,
     tags: event.kind === 'WOULD_REBOOT' ? [ALIAS_PREFIX, event.kind, 'dry-run'] : [ALIAS_PREFIX, event.kind],

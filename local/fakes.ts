@@ -129,6 +129,8 @@ export interface FakeAnswer {
 /** A request the fake Slack or OpsGenie received. */
 export interface ReceivedRequest {
   readonly path: string;
+  /** Whether the fake accepted it: Slack answered `ok: true`, OpsGenie a 2xx status. */
+  readonly accepted: boolean;
   readonly authorization?: string;
   readonly body: any;
 }
@@ -163,10 +165,10 @@ export class FakeNotifiers {
         if (queued) {
           res.writeHead(queued.status, queued.headers).end(JSON.stringify(queued.body ?? {}));
         } else if (req.url === '/api/chat.postMessage') {
-          this.slackMessages.push(received);
+          this.slackMessages.push({ ...received, accepted: this.slackAnswer.ok === true });
           res.end(JSON.stringify(this.slackAnswer));
         } else if (req.url === '/v2/alerts') {
-          this.opsGenieAlerts.push(received);
+          this.opsGenieAlerts.push({ ...received, accepted: this.opsGenieStatus < 300 });
           res.statusCode = this.opsGenieStatus;
           res.end(JSON.stringify({ result: 'Request will be processed', took: 0.01, requestId: `req-${this.opsGenieAlerts.length}` }));
         } else {
@@ -198,6 +200,14 @@ export class FakeNotifiers {
 /** Secret values the mocked Secrets Manager serves, by secret ARN. */
 export type SecretValues = Record<string, string>;
 
+/** The AWS API calls the fakes answer, by name. */
+export type FakeApi = 'DescribeInstances' | 'CreateTags' | 'RebootInstances' | 'GetHealthCheckStatus' | 'GetSecretValue';
+
+/** An AWS SDK error as the SDK throws it: a name, a message and the HTTP status. */
+export function awsError(name: string, message: string, httpStatusCode = 400): Error {
+  return Object.assign(new Error(message), { name, $metadata: { httpStatusCode } });
+}
+
 /**
  * Mocks the AWS APIs the workflow calls, answering from the fake instance:
  * `DescribeInstances` (its state, tags and IPs), `CreateTags` (writes its tags), `RebootInstances`
@@ -208,8 +218,18 @@ export function mockAws(instance: FakeInstance, instanceId: string, secrets: Sec
   const ec2 = mockClient(EC2Client);
   const route53 = mockClient(Route53Client);
   const secretsManager = mockClient(SecretsManagerClient);
+  const failures = new Map<FakeApi, { error: Error; times: number }>();
+  /** Answers with `answer`, unless a failure was queued for `api` with `failNext`. */
+  const fake = <I, O>(api: FakeApi, answer: (input: I) => O) => (input: I): O => {
+    const failure = failures.get(api);
+    if (failure && failure.times > 0) {
+      failure.times--;
+      throw failure.error;
+    }
+    return answer(input);
+  };
 
-  ec2.on(DescribeInstancesCommand).callsFake(() => ({
+  ec2.on(DescribeInstancesCommand).callsFake(fake('DescribeInstances', () => ({
     Reservations: [{
       Instances: [{
         InstanceId: instanceId,
@@ -219,18 +239,18 @@ export function mockAws(instance: FakeInstance, instanceId: string, secrets: Sec
         Tags: Object.entries(instance.tags).map(([Key, Value]) => ({ Key, Value })),
       }],
     }],
-  }));
-  ec2.on(CreateTagsCommand).callsFake((input: { Tags?: { Key?: string; Value?: string }[] }) => {
+  })));
+  ec2.on(CreateTagsCommand).callsFake(fake('CreateTags', (input: { Tags?: { Key?: string; Value?: string }[] }) => {
     for (const tag of input.Tags ?? []) {
       if (tag.Key) instance.tags[tag.Key] = tag.Value ?? '';
     }
     return {};
-  });
-  ec2.on(RebootInstancesCommand).callsFake(() => {
+  }));
+  ec2.on(RebootInstancesCommand).callsFake(fake('RebootInstances', () => {
     instance.reboot();
     return {};
-  });
-  route53.on(GetHealthCheckStatusCommand).callsFake(() => {
+  }));
+  route53.on(GetHealthCheckStatusCommand).callsFake(fake('GetHealthCheckStatus', () => {
     const status = instance.health === 'healthy' ? 'Success: HTTP Status Code 200, OK' : 'Failure: Connection timed out.';
     return {
       HealthCheckObservations: Array.from({ length: 16 }, (_, i) => ({
@@ -239,8 +259,8 @@ export function mockAws(instance: FakeInstance, instanceId: string, secrets: Sec
         StatusReport: { Status: status, CheckedTime: new Date() },
       })),
     };
-  });
-  secretsManager.on(GetSecretValueCommand).callsFake((input: { SecretId: string }) => {
+  }));
+  secretsManager.on(GetSecretValueCommand).callsFake(fake('GetSecretValue', (input: { SecretId: string }) => {
     const value = secrets[input.SecretId];
     if (value === undefined) {
       const error = new Error('Secrets Manager can\'t find the specified secret.');
@@ -248,12 +268,16 @@ export function mockAws(instance: FakeInstance, instanceId: string, secrets: Sec
       throw error;
     }
     return { ARN: input.SecretId, SecretString: value };
-  });
+  }));
 
   return {
     ec2,
     route53,
     secretsManager,
+    /** Makes the next `times` calls of `api` throw `error` (`Infinity` for every call). */
+    failNext(api: FakeApi, error: Error, times = 1): void {
+      failures.set(api, { error, times });
+    },
     restore(): void {
       ec2.restore();
       route53.restore();

@@ -131,6 +131,12 @@ export interface RunningExecution {
 export class ExecutionRegistry {
   private readonly running = new Map<string, RunningExecution>();
   private counter = 0;
+  private failure?: { error: Error; times: number };
+
+  /** Makes the next `times` `ListExecutions` calls throw `error`. */
+  public failNext(error: Error, times = 1): void {
+    this.failure = { error, times };
+  }
 
   /** Registers a new execution of `stateMachineArn` and returns it. */
   public start(stateMachineArn: string, startTime: Date): RunningExecution {
@@ -152,6 +158,10 @@ export class ExecutionRegistry {
 
   /** The running executions of a state machine, newest first, as `ListExecutions` orders them. */
   public list(stateMachineArn: string): RunningExecution[] {
+    if (this.failure && this.failure.times > 0) {
+      this.failure.times--;
+      throw this.failure.error;
+    }
     return [...this.running.values()].filter((e) => e.StateMachineArn === stateMachineArn).reverse();
   }
 }

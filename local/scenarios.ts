@@ -7,6 +7,7 @@ import { GetHealthCheckStatusCommand } from '@aws-sdk/client-route-53';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { CpuFirstLineSupport, CpuFirstLineSupportProps, Notifier, OpsGenieEndpoint, OpsGeniePriority } from '../src';
+import { clearSecretCache } from '../lambda/shared/secrets';
 import { FakeInstance, FakeNotifiers, InstanceHealth, mockAws, ReceivedRequest } from './fakes';
 import { ExecutionRegistry, LocalHandler, RunReport, runWorkflow } from './harness';
 
@@ -54,6 +55,8 @@ export interface World {
   readonly instance: FakeInstance;
   readonly notifiers: FakeNotifiers;
   readonly aws: ReturnType<typeof mockAws>;
+  /** What `ListExecutions` answers. */
+  readonly registry: ExecutionRegistry;
 }
 
 /** What a scenario produced. */
@@ -118,6 +121,8 @@ export function exampleStack(instance: FakeInstance, notifiers: FakeNotifiers, p
  * @param msPerSecond real milliseconds per simulated second of waiting
  */
 export async function playScenario(scenario: Scenario, msPerSecond = 10): Promise<ScenarioResult> {
+  // Every scenario starts like a fresh Lambda environment: nothing cached.
+  clearSecretCache();
   const instance = await new FakeInstance().start();
   const notifiers = await new FakeNotifiers().start();
   const aws = mockAws(instance, INSTANCE_ID, { [SLACK_TOKEN_ARN]: SLACK_TOKEN, [OPSGENIE_KEY_ARN]: OPSGENIE_KEY });
@@ -145,9 +150,9 @@ export async function playScenario(scenario: Scenario, msPerSecond = 10): Promis
     instance.state = scenario.instanceState ?? 'running';
     instance.tags = { ...scenario.tags };
     if (scenario.noPublicIp) instance.publicIp = undefined;
-    scenario.inject?.({ instance, notifiers, aws });
-    const { stack, support } = exampleStack(instance, notifiers, scenario.props);
     const registry = new ExecutionRegistry();
+    scenario.inject?.({ instance, notifiers, aws, registry });
+    const { stack, support } = exampleStack(instance, notifiers, scenario.props);
     const reports = await Promise.all(Array.from({ length: scenario.concurrentAlarms ?? 1 }, () =>
       runWorkflow(support, { msPerWaitSecond: msPerSecond, registry, handlerOverrides: scenario.handlerOverrides })));
     return {

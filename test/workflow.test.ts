@@ -23,7 +23,9 @@ describe('healthy first run', () => {
 
   test('ends quietly: no reboot, no message', () => {
     expect(result.report.status).toBe('SUCCEEDED');
-    expect(result.report.path).toEqual(['Start incident', 'Check instance', 'Healthy?', 'All good']);
+    expect(result.report.path).toEqual([
+      'Start incident', 'Find running executions', 'Admit incident', 'Admitted?', 'Check instance', 'Healthy?', 'All good',
+    ]);
     expect(result.reboots).toBe(0);
     expect(result.slackMessages).toHaveLength(0);
     expect(result.opsGenieAlerts).toHaveLength(0);
@@ -120,7 +122,7 @@ describe('a handler that throws', () => {
   test('a check that keeps throwing is retried, then escalated to OpsGenie with the error', async () => {
     const result = await playScenario(byName('hung, Route 53 API throttles until the handler gives up'), MS_PER_SECOND);
     expect(result.report.status).toBe('SUCCEEDED');
-    expect(result.report.path).toEqual(['Start incident', 'Check instance', 'Notify error', 'Escalated after error']);
+    expect(result.report.path.slice(-3)).toEqual(['Check instance', 'Notify error', 'Escalated after error']);
     const retries = result.report.events.filter((e) => e.type === 'StateRetried' && e.state.name === 'Check Route 53 health check');
     expect(retries).toHaveLength(2);
     expect(result.reboots).toBe(0);

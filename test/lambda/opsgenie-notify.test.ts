@@ -267,10 +267,11 @@ describe('opsgenie-notify for the kinds without a reboot', () => {
     expect(alert.details).toMatchObject({ rebootVerdict: 'BUDGET_EXHAUSTED', rebootReason: BUDGET_EXHAUSTED.reason, rebootsInWindow: '2' });
   });
 
-  test('WOULD_REBOOT raises a separate dry-run alert, tagged dry-run', async () => {
+  test('WOULD_REBOOT raises a separate dry-run alert, tagged dry-run, at P5 so it never pages', async () => {
     await handler(noRebootEvent('WOULD_REBOOT', DRY_RUN));
 
     const alert = lastAlert();
+    expect(alert.priority).toBe('P5');
     expect(alert.message).toBe(`EC2 instance ${INSTANCE_ID} (${process.env.AWS_REGION}) would be rebooted (dry run)`);
     expect(alert.alias).toBe(`cpu-first-line-support:${INSTANCE_ID}:dry-run`);
     expect(alert.tags).toEqual(['cpu-first-line-support', 'WOULD_REBOOT', 'dry-run']);

@@ -1,0 +1,353 @@
+/**
+ * The fault-injection catalogue: each entry breaks one thing (the instance, an AWS API, a
+ * handler, a notifier, a secret, the alarm's timing) and says what the library must do about
+ * it. `test/faults.test.ts` plays every entry through the synthesized workflow and asserts
+ * the outcome; `npx projen faults` prints the table that the README shows.
+ */
+import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { Duration } from 'aws-cdk-lib';
+import { CpuFirstLineSupport } from '../src';
+import { awsError } from './fakes';
+import { HANDLERS_BY_FUNCTION_ID, LocalHandler } from './harness';
+import { OPSGENIE_KEY_ARN, Scenario, SLACK_TOKEN_ARN } from './scenarios';
+
+/** Short waits, so that a fault that never heals escalates after three re-checks. */
+const QUICK_RECHECKS = { recheck: { gracePeriod: Duration.seconds(20), interval: Duration.seconds(20), deadline: Duration.seconds(60) } };
+
+/** What a fault must lead to. */
+export interface FaultExpectation {
+  /** How the (first) execution ends. @default 'SUCCEEDED' */
+  readonly status?: 'SUCCEEDED' | 'FAILED';
+  /** The last state the (first) execution entered. */
+  readonly outcome: string;
+  /** Reboots of the instance. */
+  readonly reboots: number;
+  /** Slack messages received (after any transient failure), accepted or refused. @default 0 */
+  readonly slack?: number;
+  /** OpsGenie alerts received (after any transient failure), accepted or refused. @default 0 */
+  readonly opsGenie?: number;
+  /** Found in the delivered messages, or in the execution's output when none was delivered. */
+  readonly text?: RegExp;
+  /** With concurrent alarms: the last state of every execution, sorted. */
+  readonly outcomes?: string[];
+}
+
+/** One fault and what the library does about it. */
+export interface Fault {
+  /** What goes wrong, for the README. */
+  readonly fault: string;
+  /** What the library does, for the README. */
+  readonly response: string;
+  readonly scenario: Omit<Scenario, 'name'>;
+  readonly expected: FaultExpectation;
+}
+
+/** Makes a function throw `error` for its first `times` invocations, then run the real handler. */
+function failing(functionId: string, error: () => Error, times = Infinity): Record<string, LocalHandler> {
+  let calls = 0;
+  return {
+    [functionId]: async (event) => {
+      if (calls++ < times) throw error();
+      return HANDLERS_BY_FUNCTION_ID[functionId](event);
+    },
+  };
+}
+
+function ledgerAt(msAgo: number): Record<string, string> {
+  return { [CpuFirstLineSupport.REBOOT_LEDGER_TAG_KEY]: new Date(Date.now() - msAgo).toISOString() };
+}
+
+const answers = (status: number, count: number, headers?: Record<string, string>) =>
+  Array.from({ length: count }, () => ({ status, headers, body: status === 429 ? { ok: false, error: 'ratelimited' } : { message: 'unavailable' } }));
+
+export const FAULTS: Fault[] = [
+  // The instance.
+  {
+    fault: 'CPU at 100%, but the instance still answers every check',
+    response: 'Checks pass: no reboot, no message',
+    scenario: { initialHealth: 'healthy' },
+    expected: { outcome: 'All good', reboots: 0 },
+  },
+  {
+    fault: 'Instance hung (HTTP 503, SSH dropped, Route 53 failing), back 75 s after the reboot',
+    response: 'Reboots once, re-checks at 60 s and 90 s, tells Slack it recovered',
+    scenario: { initialHealth: 'hung', bootSeconds: 75 },
+    expected: { outcome: 'Recovered', reboots: 1, slack: 1, text: /recovered after a reboot/ },
+  },
+  {
+    fault: 'Instance hung and never back',
+    response: 'Reboots once, re-checks until the deadline, raises an OpsGenie alert',
+    scenario: { initialHealth: 'hung', afterReboot: 'hung', props: QUICK_RECHECKS },
+    expected: { outcome: 'Escalated', reboots: 1, opsGenie: 1, text: /unresponsive after a reboot/ },
+  },
+  {
+    fault: 'Instance frozen: connections accepted, never answered',
+    response: 'Each check gives up at its own timeout and fails; reboot; recovery told',
+    scenario: { initialHealth: 'frozen' },
+    expected: { outcome: 'Recovered', reboots: 1, slack: 1, text: /no answer within 2000 ms/ },
+  },
+  {
+    fault: 'Nothing listens on the URL check\'s port (connection refused)',
+    response: 'The URL check fails with "refused"; reboot; alert when it stays refused',
+    scenario: { initialHealth: 'healthy', props: { ...QUICK_RECHECKS, urlCheck: { port: 1, path: '/health', timeout: Duration.seconds(2) } } },
+    expected: { outcome: 'Escalated', reboots: 1, opsGenie: 1, text: /refused/ },
+  },
+  {
+    fault: 'A reboot that takes 240 s, with the default 10-minute deadline',
+    response: 'Keeps re-checking every 30 s; recovered at the first re-check after the boot, never escalated',
+    scenario: { initialHealth: 'hung', bootSeconds: 240 },
+    expected: { outcome: 'Recovered', reboots: 1, slack: 1 },
+  },
+  {
+    fault: 'Instance stopped when the alarm fires',
+    response: 'Not rebooted; OpsGenie is told the instance is stopped',
+    scenario: { initialHealth: 'hung', instanceState: 'stopped' },
+    expected: { outcome: 'Escalated without reboot', reboots: 0, opsGenie: 1, text: /is stopped/ },
+  },
+  {
+    fault: 'Instance stopping',
+    response: 'Not rebooted; OpsGenie is told the instance is stopping',
+    scenario: { initialHealth: 'hung', instanceState: 'stopping' },
+    expected: { outcome: 'Escalated without reboot', reboots: 0, opsGenie: 1, text: /is stopping/ },
+  },
+  {
+    fault: 'Instance terminated',
+    response: 'Not rebooted; OpsGenie is told the instance is terminated',
+    scenario: { initialHealth: 'hung', instanceState: 'terminated' },
+    expected: { outcome: 'Escalated without reboot', reboots: 0, opsGenie: 1, text: /is terminated/ },
+  },
+  {
+    fault: 'Instance ID unknown to EC2 (InvalidInstanceID.NotFound)',
+    response: 'Checks answer "no address"; not rebooted; OpsGenie is told it was not found',
+    scenario: {
+      initialHealth: 'hung',
+      inject: ({ aws }) => aws.failNext('DescribeInstances', awsError('InvalidInstanceID.NotFound', 'The instance ID does not exist'), Infinity),
+    },
+    expected: { outcome: 'Escalated without reboot', reboots: 0, opsGenie: 1, text: /was not found/ },
+  },
+  {
+    fault: 'Instance has no public IP address',
+    response: 'URL and SSH checks answer "no address" (no request to `undefined`); not rebooted, since a reboot cannot fix it; OpsGenie told',
+    scenario: { initialHealth: 'healthy', noPublicIp: true },
+    expected: { outcome: 'Escalated without reboot', reboots: 0, opsGenie: 1, text: /no public IP address/ },
+  },
+  // AWS APIs.
+  {
+    fault: 'EC2 DescribeInstances throttled once (RequestLimitExceeded)',
+    response: 'Step Functions retries the task with backoff; the incident goes on',
+    scenario: {
+      initialHealth: 'hung',
+      inject: ({ aws }) => aws.failNext('DescribeInstances', awsError('RequestLimitExceeded', 'Request limit exceeded.', 503)),
+    },
+    expected: { outcome: 'Recovered', reboots: 1, slack: 1 },
+  },
+  {
+    fault: 'EC2 DescribeInstances denied (a missing IAM permission)',
+    response: 'Not rebooted: escalated as an error that names the AWS error',
+    scenario: {
+      initialHealth: 'hung',
+      inject: ({ aws }) => aws.failNext('DescribeInstances', awsError('UnauthorizedOperation', 'You are not authorized to perform this operation.', 403), Infinity),
+    },
+    expected: { outcome: 'Escalated after error', reboots: 0, opsGenie: 1, text: /UnauthorizedOperation/ },
+  },
+  {
+    fault: 'Step Functions ListExecutions throttled once',
+    response: 'Retried with backoff; the incident goes on',
+    scenario: { initialHealth: 'healthy', inject: ({ registry }) => registry.failNext(awsError('Sfn.ThrottlingException', 'Rate exceeded', 400)) },
+    expected: { outcome: 'All good', reboots: 0 },
+  },
+  {
+    fault: 'EC2 RebootInstances throttled once',
+    response: 'Retried with backoff; the instance is rebooted once',
+    scenario: {
+      initialHealth: 'hung',
+      inject: ({ aws }) => aws.failNext('RebootInstances', awsError('RequestLimitExceeded', 'Request limit exceeded.', 503)),
+    },
+    expected: { outcome: 'Recovered', reboots: 1, slack: 1 },
+  },
+  {
+    fault: 'EC2 RebootInstances denied',
+    response: 'Retried, then escalated as an error; never reported as recovered',
+    scenario: {
+      initialHealth: 'hung',
+      inject: ({ aws }) => aws.failNext('RebootInstances', awsError('UnauthorizedOperation', 'You are not authorized to perform this operation.', 403), Infinity),
+    },
+    expected: { outcome: 'Escalated after error', reboots: 0, opsGenie: 1, text: /UnauthorizedOperation/ },
+  },
+  {
+    fault: 'EC2 CreateTags denied (the reboot cannot be recorded)',
+    response: 'Not rebooted, because the budget could not be kept; escalated as an error',
+    scenario: {
+      initialHealth: 'hung',
+      inject: ({ aws }) => aws.failNext('CreateTags', awsError('UnauthorizedOperation', 'You are not authorized to perform this operation.', 403), Infinity),
+    },
+    expected: { outcome: 'Escalated after error', reboots: 0, opsGenie: 1, text: /UnauthorizedOperation/ },
+  },
+  {
+    fault: 'Route 53 API throttles every call',
+    response: 'The handler throws, Step Functions retries twice, then escalates with ThrottlingException; no reboot on a verdict it does not have',
+    scenario: { initialHealth: 'hung', route53Throttles: true },
+    expected: { outcome: 'Escalated after error', reboots: 0, opsGenie: 1, text: /ThrottlingException/ },
+  },
+  {
+    fault: 'Route 53 health check deleted (NoSuchHealthCheck)',
+    response: 'A configuration error, not a verdict: escalated, not rebooted',
+    scenario: {
+      initialHealth: 'hung',
+      inject: ({ aws }) => aws.failNext('GetHealthCheckStatus', awsError('NoSuchHealthCheck', 'A health check with the specified ID does not exist.', 404), Infinity),
+    },
+    expected: { outcome: 'Escalated after error', reboots: 0, opsGenie: 1, text: /does not exist/ },
+  },
+  {
+    fault: 'Route 53 answers with no checker observations',
+    response: 'A failed check ("no checker observations"); reboot; alert when it persists',
+    scenario: {
+      initialHealth: 'healthy',
+      props: QUICK_RECHECKS,
+      inject: ({ aws }) => {
+        aws.route53.reset();
+        aws.route53.resolves({ HealthCheckObservations: [] });
+      },
+    },
+    expected: { outcome: 'Escalated', reboots: 1, opsGenie: 1, text: /no checker observations/ },
+  },
+  // Handlers.
+  {
+    fault: 'A check handler crashes on every invocation',
+    response: 'Retried twice, then escalated with the error; no reboot',
+    scenario: { initialHealth: 'hung', handlerOverrides: failing('CpuFirstLineSupportSshCheck', () => new TypeError('Cannot read properties of undefined')) },
+    expected: { outcome: 'Escalated after error', reboots: 0, opsGenie: 1, text: /TypeError/ },
+  },
+  {
+    fault: 'Lambda service error once (Lambda.ServiceException)',
+    response: 'Retried; the incident goes on',
+    scenario: {
+      initialHealth: 'healthy',
+      handlerOverrides: failing('CpuFirstLineSupportUrlCheck', () => Object.assign(new Error('Lambda is unavailable'), { name: 'Lambda.ServiceException' }), 1),
+    },
+    expected: { outcome: 'All good', reboots: 0 },
+  },
+  {
+    fault: 'A malformed event reaches a check handler',
+    response: 'InvalidEventError names the field; not retried; escalated',
+    scenario: {
+      initialHealth: 'hung',
+      handlerOverrides: { CpuFirstLineSupportUrlCheck: async (event) => HANDLERS_BY_FUNCTION_ID.CpuFirstLineSupportUrlCheck({ ...event, timeoutMs: 'soon' }) },
+    },
+    expected: { outcome: 'Escalated after error', reboots: 0, opsGenie: 1, text: /InvalidEventError/ },
+  },
+  {
+    fault: 'The guard\'s EC2 call throttled on every try',
+    response: 'Retried, then escalated as an error; nothing is rebooted without a decision',
+    scenario: {
+      initialHealth: 'hung',
+      handlerOverrides: failing('CpuFirstLineSupportGuard', () => awsError('RequestLimitExceeded', 'Request limit exceeded.', 503)),
+    },
+    expected: { outcome: 'Escalated after error', reboots: 0, opsGenie: 1, text: /RequestLimitExceeded/ },
+  },
+  // Notifiers and secrets.
+  {
+    fault: 'Slack refuses the message (`ok: false`, channel_not_found)',
+    response: 'Not retried; OpsGenie gets an error alert with Slack\'s error code',
+    scenario: { initialHealth: 'hung', slackAnswer: { ok: false, error: 'channel_not_found' } },
+    expected: { outcome: 'Escalated after error', reboots: 1, slack: 1, opsGenie: 1, text: /channel_not_found/ },
+  },
+  {
+    fault: 'Slack rate-limits once (HTTP 429, Retry-After: 1)',
+    response: 'The notifier waits as told and delivers one message',
+    scenario: { initialHealth: 'hung', inject: ({ notifiers }) => notifiers.slackQueue.push(...answers(429, 1, { 'retry-after': '1' })) },
+    expected: { outcome: 'Recovered', reboots: 1, slack: 1 },
+  },
+  {
+    fault: 'Slack down (HTTP 500 on every try)',
+    response: '3 attempts per invocation, 3 invocations, then OpsGenie gets an error alert',
+    scenario: { initialHealth: 'hung', inject: ({ notifiers }) => notifiers.slackQueue.push(...answers(500, 20)) },
+    expected: { outcome: 'Escalated after error', reboots: 1, opsGenie: 1, text: /Slack/ },
+  },
+  {
+    fault: 'OpsGenie answers 503 once',
+    response: 'Retried inside the notifier; one alert delivered',
+    scenario: { initialHealth: 'hung', afterReboot: 'hung', props: QUICK_RECHECKS, inject: ({ notifiers }) => notifiers.opsGenieQueue.push(...answers(503, 1)) },
+    expected: { outcome: 'Escalated', reboots: 1, opsGenie: 1 },
+  },
+  {
+    fault: 'OpsGenie down while escalating (HTTP 500 on every try)',
+    response: 'The execution fails; the stack\'s execution-failure alarm fires (and its SNS topic, if set)',
+    scenario: { initialHealth: 'hung', afterReboot: 'hung', props: QUICK_RECHECKS, inject: ({ notifiers }) => notifiers.opsGenieQueue.push(...answers(500, 30)) },
+    expected: { status: 'FAILED', outcome: 'Notify unresponsive', reboots: 1 },
+  },
+  {
+    fault: 'OpsGenie API key revoked (HTTP 401)',
+    response: 'Not retried; the execution fails and the execution-failure alarm fires',
+    scenario: { initialHealth: 'hung', afterReboot: 'hung', props: QUICK_RECHECKS, opsGenieStatus: 401 },
+    expected: { status: 'FAILED', outcome: 'Notify unresponsive', reboots: 1, opsGenie: 1 },
+  },
+  {
+    fault: 'Slack token secret deleted (ResourceNotFoundException)',
+    response: 'The recovery message cannot be sent; OpsGenie gets an error alert naming the secret error',
+    scenario: {
+      initialHealth: 'hung',
+      inject: ({ aws }) => {
+        aws.secretsManager.on(GetSecretValueCommand, { SecretId: SLACK_TOKEN_ARN })
+          .rejects(awsError('ResourceNotFoundException', 'Secrets Manager can\'t find the specified secret.'));
+      },
+    },
+    expected: { outcome: 'Escalated after error', reboots: 1, opsGenie: 1, text: /ResourceNotFoundException/ },
+  },
+  {
+    fault: 'OpsGenie key secret unreadable (AccessDeniedException)',
+    response: 'The escalation cannot be sent; the execution fails and the execution-failure alarm fires',
+    scenario: {
+      initialHealth: 'hung',
+      afterReboot: 'hung',
+      props: QUICK_RECHECKS,
+      inject: ({ aws }) => {
+        aws.secretsManager.on(GetSecretValueCommand, { SecretId: OPSGENIE_KEY_ARN })
+          .rejects(awsError('AccessDeniedException', 'Access to KMS is not allowed'));
+      },
+    },
+    expected: { status: 'FAILED', outcome: 'Notify unresponsive', reboots: 1 },
+  },
+  // Safety.
+  {
+    fault: 'Five alarm events for one incident, at once',
+    response: 'The earliest execution handles it; the other four stop as "Already handled": exactly one reboot',
+    scenario: { initialHealth: 'hung', concurrentAlarms: 5 },
+    expected: {
+      outcome: 'Recovered',
+      reboots: 1,
+      slack: 1,
+      outcomes: ['Already handled', 'Already handled', 'Already handled', 'Already handled', 'Recovered'],
+    },
+  },
+  {
+    fault: 'Alarm again 20 minutes after a reboot (budget: 1 per hour)',
+    response: 'Not rebooted again; OpsGenie is told the budget is spent, with the time of the last reboot',
+    scenario: { initialHealth: 'hung', tags: ledgerAt(20 * 60_000) },
+    expected: { outcome: 'Escalated without reboot', reboots: 0, opsGenie: 1, text: /the budget is 1 per 1 hour/ },
+  },
+  {
+    fault: 'Alarm 2 hours after the last reboot',
+    response: 'The old reboot is out of the window: rebooted, and the ledger keeps only the new time',
+    scenario: { initialHealth: 'hung', tags: ledgerAt(2 * 3600_000) },
+    expected: { outcome: 'Recovered', reboots: 1, slack: 1 },
+  },
+  {
+    fault: 'Instance paused for maintenance (tag `cpu-first-line-support:paused`)',
+    response: 'The execution records the alarm and stops: no check, no reboot, no message',
+    scenario: { initialHealth: 'hung', tags: { [CpuFirstLineSupport.PAUSE_TAG_KEY]: 'patching' } },
+    expected: { outcome: 'Paused', reboots: 0 },
+  },
+  {
+    fault: 'Dry run (`dryRun: true`)',
+    response: 'Checks run; instead of a reboot, a "would reboot" notice goes to Slack',
+    scenario: { initialHealth: 'hung', props: { dryRun: true } },
+    expected: { outcome: 'Dry run', reboots: 0, slack: 1, text: /dry run/i },
+  },
+];
+
+/** The README table: one row per fault. */
+export function faultTable(): string {
+  const rows = FAULTS.map((f, i) => `| ${i + 1} | ${f.fault} | ${f.response} | ${f.expected.outcome}${f.expected.status === 'FAILED' ? ' (execution FAILED → alarm)' : ''} |`);
+  return ['| # | Fault | What the library does | Ends at |', '|---|---|---|---|', ...rows].join('\n');
+}

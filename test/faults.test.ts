@@ -1,0 +1,99 @@
+/**
+ * The fault-injection suite: every fault of `local/faults.ts` played through the synthesized
+ * state machine with the real handlers, asserting what the library does about it, that no
+ * planted secret leaks anywhere, and that the README's table is the catalogue's.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { Template } from 'aws-cdk-lib/assertions';
+import { Fault, FAULTS, faultTable } from '../local/faults';
+import { messageText, OPSGENIE_KEY, playScenario, ScenarioResult, SLACK_TOKEN } from '../local/scenarios';
+
+/** Real milliseconds per simulated second of waiting. */
+const MS_PER_SECOND = 4;
+
+/** Everything a human could read about a run: the messages delivered, else the execution's output. */
+function readableText(result: ScenarioResult): string {
+  const messages = [...result.slackMessages, ...result.opsGenieAlerts]
+    .map((m) => [messageText(m), m.body?.description ?? ''].join('\n'));
+  return messages.length > 0 ? messages.join('\n') : JSON.stringify(result.report.output);
+}
+
+/** Whether the stack's execution-failure rule matches the end of this run. */
+function failureRuleMatches(result: ScenarioResult): boolean {
+  const template = Template.fromStack(result.stack).toJSON();
+  const rule = Object.values<any>(template.Resources).find((r) => r.Type === 'AWS::Events::Rule' && r.Properties.EventPattern.source?.[0] === 'aws.states');
+  const machine = Object.values<any>(template.Resources).find((r) => r.Type === 'AWS::StepFunctions::StateMachine');
+  const prefix: string = result.stack.resolve(rule.Properties.EventPattern.detail.stateMachineArn[0].prefix)['Fn::Join'][1].slice(2).join('');
+  const arn = `:states:${result.stack.region}:${result.stack.account}:stateMachine:${machine.Properties.StateMachineName}`;
+  return rule.Properties.EventPattern.detail.status.includes(result.report.status) && arn.startsWith(prefix);
+}
+
+describe.each(FAULTS.map((fault, i): [string, Fault] => [`${i + 1}. ${fault.fault}`, fault]))('%s', (_, fault) => {
+  let result: ScenarioResult;
+  beforeAll(async () => {
+    result = await playScenario({ name: fault.fault, ...fault.scenario }, MS_PER_SECOND);
+  }, 60_000);
+
+  test(`→ ${fault.expected.outcome}`, () => {
+    const { expected } = fault;
+    expect(result.report.status).toBe(expected.status ?? 'SUCCEEDED');
+    expect(result.report.path.at(-1)).toBe(expected.outcome);
+    expect(result.reboots).toBe(expected.reboots);
+    expect(result.slackMessages).toHaveLength(expected.slack ?? 0);
+    expect(result.opsGenieAlerts).toHaveLength(expected.opsGenie ?? 0);
+    if (expected.text) {
+      expect(readableText(result)).toMatch(expected.text);
+    }
+    if (expected.outcomes) {
+      expect(result.reports.map((r) => r.path.at(-1)).sort()).toEqual(expected.outcomes);
+    }
+  });
+
+  test('never silent: a human is told, or nothing was wrong, or the execution-failure alarm fires', () => {
+    const told = [...result.slackMessages, ...result.opsGenieAlerts].some((m) => m.accepted);
+    const quietByDesign = ['All good', 'Paused', 'Already handled'].includes(result.report.path.at(-1)!);
+    if (result.report.status === 'FAILED') {
+      expect(failureRuleMatches(result)).toBe(true);
+    } else {
+      expect(told || quietByDesign).toBe(true);
+    }
+  });
+
+  test('a reboot is always recorded on the instance before it happens', () => {
+    const recorded = result.tags['cpu-first-line-support:reboots'];
+    if (result.reboots > 0) {
+      expect(recorded).toMatch(/^(\S+Z ?)+$/);
+      const times = recorded.split(' ');
+      expect(Date.now() - Date.parse(times.at(-1)!)).toBeLessThan(5 * 60_000);
+    }
+  });
+
+  test('no planted secret in the template, the function environments, the logs or the history', () => {
+    const template = Template.fromStack(result.stack).toJSON();
+    const environments = Object.values<any>(template.Resources)
+      .filter((r) => r.Type === 'AWS::Lambda::Function')
+      .map((r) => r.Properties.Environment);
+    const haystacks = [
+      JSON.stringify(template),
+      JSON.stringify(environments),
+      result.logs.join('\n'),
+      ...result.reports.map((r) => JSON.stringify(r.events)),
+      ...result.reports.map((r) => JSON.stringify(r.output)),
+      ...[...result.slackMessages, ...result.opsGenieAlerts].map((m) => JSON.stringify(m.body)),
+    ];
+    for (const haystack of haystacks) {
+      expect(haystack).not.toContain(SLACK_TOKEN);
+      expect(haystack).not.toContain(OPSGENIE_KEY);
+    }
+  });
+});
+
+test('the catalogue holds at least 25 faults', () => {
+  expect(FAULTS.length).toBeGreaterThanOrEqual(25);
+});
+
+test('the README shows the catalogue\'s table', () => {
+  const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf-8');
+  expect(readme).toContain(faultTable());
+});
