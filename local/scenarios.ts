@@ -6,10 +6,10 @@
 import { GetHealthCheckStatusCommand } from '@aws-sdk/client-route-53';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { CpuFirstLineSupport, CpuFirstLineSupportProps, Notifier, OpsGenieEndpoint, OpsGeniePriority } from '../src';
-import { clearSecretCache } from '../lambda/shared/secrets';
 import { FakeInstance, FakeNotifiers, InstanceHealth, mockAws, ReceivedRequest } from './fakes';
 import { ExecutionRegistry, LocalHandler, RunReport, runWorkflow } from './harness';
+import { clearSecretCache } from '../lambda/shared/secrets';
+import { CpuFirstLineSupport, CpuFirstLineSupportProps, Notifier, OpsGenieEndpoint, OpsGeniePriority } from '../src';
 
 export const INSTANCE_ID = 'i-0123456789abcdef0';
 export const HEALTH_CHECK_ID = 'abcdef01-2345-6789-abcd-ef0123456789';

@@ -565,8 +565,13 @@ describe('execution failures', () => {
     const alarm = template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'NumberOfMessagesSent' } });
     expect(Object.keys(alarm)).toEqual([stack.getLogicalId((support.executionFailureAlarm as cloudwatch.Alarm).node.defaultChild as any)]);
     expect(Object.values<any>(alarm)[0].Properties).toMatchObject({
-      Namespace: 'AWS/SQS', Statistic: 'Sum', Period: 60, Threshold: 1, EvaluationPeriods: 1,
-      ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'notBreaching',
+      Namespace: 'AWS/SQS',
+      Statistic: 'Sum',
+      Period: 60,
+      Threshold: 1,
+      EvaluationPeriods: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
     });
   });
 
