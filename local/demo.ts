@@ -55,6 +55,10 @@ function printResult(result: ScenarioResult, index: number): void {
   console.log(`  outcome: ${report.status} at "${report.path[report.path.length - 1]}"; reboots: ${result.reboots}; `
     + `Lambda invocations: ${report.lambdaInvocations}; state transitions: ${report.stateTransitions}; `
     + `real time: ${report.durationMs} ms`);
+  if (result.reports.length > 1) {
+    const others = result.reports.slice(1).map((r) => r.path[r.path.length - 1]);
+    console.log(`  ${others.length} more executions started by the same incident ended at: ${[...new Set(others)].map((o) => `"${o}" ×${others.filter((x) => x === o).length}`).join(', ')}`);
+  }
   for (const message of result.slackMessages) {
     const answer = result.scenario.slackAnswer?.ok === false ? ` (Slack answered ok: false, ${result.scenario.slackAnswer.error})` : '';
     console.log(`  → Slack #${message.body?.channel}${answer}: ${firstLines(messageText(message), 6)}`);

@@ -50,8 +50,13 @@ export interface RenderedWorkflow {
   readonly stateMachineArn: string;
 }
 
-/** Turns the construct's `DefinitionString` in the template into plain ASL. */
+const rendered = new WeakMap<CpuFirstLineSupport, RenderedWorkflow>();
+const machines = new WeakMap<CpuFirstLineSupport, any>();
+
+/** Turns the construct's `DefinitionString` in the template into plain ASL (once per construct). */
 export function renderWorkflow(construct: CpuFirstLineSupport): RenderedWorkflow {
+  const cached = rendered.get(construct);
+  if (cached) return cached;
   const stack = Stack.of(construct);
   const region = stack.resolve(stack.region);
   const account = stack.resolve(stack.account);
@@ -84,7 +89,9 @@ export function renderWorkflow(construct: CpuFirstLineSupport): RenderedWorkflow
   const name = stack.resolve((construct.stateMachine.node.defaultChild as CfnResource).getAtt('Name'));
   const stateMachineName = template.Resources[logicalId].Properties.StateMachineName ?? name;
   const stateMachineArn = `arn:${PSEUDO.partition}:states:${env.region}:${env.account}:stateMachine:${stateMachineName}`;
-  return { definition, functionsByArn, stateMachineArn };
+  const result = { definition, functionsByArn, stateMachineArn };
+  rendered.set(construct, result);
+  return result;
 }
 
 /** Every state of a definition, including those inside Parallel branches, by name. */
@@ -263,7 +270,9 @@ export async function runWorkflow(construct: CpuFirstLineSupport, options: RunOp
     }
   }
 
-  const machine = new StateMachine(definition, { validationOptions: { checkArn: false } });
+  // Validating a definition takes a while; build the machine once per construct and run it many times.
+  const machine = machines.get(construct) ?? new StateMachine(JSON.parse(JSON.stringify(definition)), { validationOptions: { checkArn: false } });
+  machines.set(construct, machine);
   const input = options.input ?? alarmEvent(construct);
   const startTime = new Date();
   const started = registry.start(stateMachineArn, startTime);

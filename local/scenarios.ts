@@ -86,6 +86,12 @@ export const SCENARIOS: Scenario[] = [
   { name: 'hung, never back', initialHealth: 'hung', afterReboot: 'hung' },
   { name: 'hung, Route 53 API throttles until the handler gives up', initialHealth: 'hung', route53Throttles: true },
   { name: 'hung, back, but Slack rejects the message', initialHealth: 'hung', slackAnswer: { ok: false, error: 'channel_not_found' } },
+  { name: 'hung, five alarm events at once', initialHealth: 'hung', concurrentAlarms: 5 },
+  {
+    name: 'hung again 20 minutes after a reboot (budget: 1 per hour)',
+    initialHealth: 'hung',
+    tags: { 'cpu-first-line-support:reboots': new Date(Date.now() - 20 * 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z') },
+  },
 ];
 
 /** The example stack: one instance, all three checks, Slack for recoveries and OpsGenie for escalations. */
