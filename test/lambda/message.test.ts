@@ -1,3 +1,4 @@
+import { BUDGET_EXHAUSTED, DRY_RUN, NOT_RUNNING } from './support/decisions';
 import {
   buildIncidentMessage,
   checkLabel,
@@ -191,27 +192,6 @@ describe('buildIncidentMessage', () => {
   });
 });
 
-const NOT_RUNNING: RebootDecision = {
-  verdict: 'NOT_RUNNING',
-  reason: `instance ${INSTANCE_ID} is stopped; only a running instance is rebooted, so it was not rebooted`,
-  instanceState: 'stopped',
-  rebootsInWindow: 0,
-  ledger: '',
-};
-const BUDGET_EXHAUSTED: RebootDecision = {
-  verdict: 'BUDGET_EXHAUSTED',
-  reason: '1 reboot by cpu-first-line-support in the last 1 hour (at 2024-05-01 09:30:00 UTC); the budget is 1 per 1 hour, so it was not rebooted again',
-  instanceState: 'running',
-  rebootsInWindow: 1,
-  ledger: '',
-};
-const DRY_RUN: RebootDecision = {
-  verdict: 'DRY_RUN',
-  reason: `dry run: instance ${INSTANCE_ID} would have been rebooted (0 of 1 reboots used in the last 1 hour)`,
-  instanceState: 'running',
-  rebootsInWindow: 0,
-  ledger: '',
-};
 
 /** An event as the state machine sends it for the kinds without a reboot: no lastRun, no re-checks. */
 function noRebootEvent(kind: 'NOT_REBOOTED' | 'WOULD_REBOOT', decision: unknown, overrides: Partial<NotifyEvent> = {}): NotifyEvent {

@@ -1,5 +1,6 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
+import { DRY_RUN, NOT_RUNNING } from './support/decisions';
 import { captureConsole, LocalHttpServer, sendJson, startHttpServer } from './support/local-servers';
 import { alertAlias, handler, notifyOpsGenie, readOpsGenieParameters } from '../../lambda/opsgenie-notify.lambda';
 import { InvalidEventError } from '../../lambda/shared/invalid-event-error';
@@ -202,25 +203,11 @@ describe('opsgenie-notify against a local OpsGenie API', () => {
   });
 });
 
-const NOT_RUNNING: RebootDecision = {
-  verdict: 'NOT_RUNNING',
-  reason: `instance ${INSTANCE_ID} is stopped; only a running instance is rebooted, so it was not rebooted`,
-  instanceState: 'stopped',
-  rebootsInWindow: 0,
-  ledger: '',
-};
 const BUDGET_EXHAUSTED: RebootDecision = {
   verdict: 'BUDGET_EXHAUSTED',
   reason: '2 reboots by cpu-first-line-support in the last 6 hours (at 2024-05-01 04:10:00 UTC, 2024-05-01 08:00:00 UTC); the budget is 2 per 6 hours, so it was not rebooted again',
   instanceState: 'running',
   rebootsInWindow: 2,
-  ledger: '',
-};
-const DRY_RUN: RebootDecision = {
-  verdict: 'DRY_RUN',
-  reason: `dry run: instance ${INSTANCE_ID} would have been rebooted (0 of 1 reboots used in the last 1 hour)`,
-  instanceState: 'running',
-  rebootsInWindow: 0,
   ledger: '',
 };
 

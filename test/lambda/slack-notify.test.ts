@@ -1,5 +1,6 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
+import { BUDGET_EXHAUSTED, DRY_RUN, NOT_RUNNING } from './support/decisions';
 import { captureConsole, LocalHttpServer, sendJson, startHttpServer } from './support/local-servers';
 import { InvalidEventError } from '../../lambda/shared/invalid-event-error';
 import { buildIncidentMessage } from '../../lambda/shared/message';
@@ -235,27 +236,6 @@ describe('slack-notify against a local Slack API', () => {
   });
 });
 
-const NOT_RUNNING: RebootDecision = {
-  verdict: 'NOT_RUNNING',
-  reason: `instance ${INSTANCE_ID} is stopped; only a running instance is rebooted, so it was not rebooted`,
-  instanceState: 'stopped',
-  rebootsInWindow: 0,
-  ledger: '',
-};
-const BUDGET_EXHAUSTED: RebootDecision = {
-  verdict: 'BUDGET_EXHAUSTED',
-  reason: '1 reboot by cpu-first-line-support in the last 1 hour (at 2024-05-01 09:30:00 UTC); the budget is 1 per 1 hour, so it was not rebooted again',
-  instanceState: 'running',
-  rebootsInWindow: 1,
-  ledger: '',
-};
-const DRY_RUN: RebootDecision = {
-  verdict: 'DRY_RUN',
-  reason: `dry run: instance ${INSTANCE_ID} would have been rebooted (0 of 1 reboots used in the last 1 hour)`,
-  instanceState: 'running',
-  rebootsInWindow: 0,
-  ledger: '',
-};
 
 /** A NOT_REBOOTED or WOULD_REBOOT event as the state machine sends it: first run and decision, no re-checks. */
 function noRebootEvent(kind: 'NOT_REBOOTED' | 'WOULD_REBOOT', decision: unknown): NotifyEvent {
