@@ -1,0 +1,294 @@
+/**
+ * `npm run bench` (`npx projen bench`): measures the library and prints Markdown tables
+ * for the README on stdout (progress goes to stderr). The task first bundles the handlers
+ * and compiles lib/ with jsii, so it runs from a fresh clone after `npm ci`.
+ *
+ * What it measures, and how:
+ *
+ * 1. Synth. A stack with 1, 10 and 100 `CpuFirstLineSupport` instances configured like the
+ *    example stack (`bench/stack.ts`), each size synthesized 3 times, each time in a fresh
+ *    child process (`bench/synth-child.ts`): the wall time of `new App()` … `app.synth()`
+ *    only (median), the process's peak RSS, and the template's resource count; from which
+ *    the resources per extra instance, (R100 - R1) / 99, and the most instances within
+ *    CloudFormation's 500-resource limit.
+ * 2. Size. Each handler bundle in `assets/lambda/<name>/index.js`, raw and gzipped at level 9,
+ *    and the npm tarball (`npm pack --dry-run`, which writes nothing).
+ * 3. Cold start. `require(<bundle>)` timed with `process.hrtime` in a fresh `node` process,
+ *    median of 7 runs per bundle; `@aws-sdk/*`, left out of the bundles, resolves from
+ *    node_modules as it would from the Lambda runtime.
+ * 4. Incidents. The example stack's state machine played locally with `playScenario`
+ *    (`scenarios.ts`), waits run 100x faster, times reported as they would pass on AWS;
+ *    each incident priced at us-east-1 list prices from its state transitions, Lambda
+ *    requests and Lambda durations (the handlers' real wall time here, rounded up to 1 ms).
+ * 5. Targets. Each target of the issue with the measured value and PASS or MISS. A MISS
+ *    does not fail the task; only an error does.
+ */
+import { execFileSync } from 'child_process';
+import * as os from 'os';
+import * as path from 'path';
+import { HandlerAsset, measureAssets, measureRequireTimes, measureTarball, RequireTime, Tarball } from './bench/assets';
+import { BENCH_SCENARIOS, IncidentMeasure, measureIncidents, PRICES, WorkflowFacts } from './bench/incidents';
+import { kb, mb, ms, seconds, table, usd, verdict } from './bench/markdown';
+import { sum } from './bench/stats';
+import { AlarmPeriodCheck, checkAlarmPeriod, CLOUDFORMATION_RESOURCE_LIMIT, growthByType, measureSynth, SynthScaling } from './bench/synth';
+
+const ROOT = path.join(__dirname, '..');
+/** Stack sizes synthesized. */
+const SYNTH_SIZES = [1, 10, 100];
+/** Child processes per stack size; the synth time reported is their median. */
+const SYNTH_RUNS = 3;
+/** Fresh processes per bundle for the cold `require` time. */
+const REQUIRE_RUNS = 7;
+/** Real milliseconds per simulated second of waiting. */
+const MS_PER_SECOND = 10;
+
+/** The issue's targets. */
+const TARGETS = {
+  resourcesPerInstance: 4,
+  instancesUnderLimit: 100,
+  synth100Ms: 5000,
+  /** Slack after the instance answers again, on top of one re-check interval. */
+  recoveredSlackSeconds: 5,
+  assetsGzipBytes: 250_000,
+  tarballBytes: 1_000_000,
+};
+
+function progress(message: string): void {
+  process.stderr.write(`bench: ${message}\n`);
+}
+
+/** The commit measured, marked when the working tree has changes. */
+function commit(): string {
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8', stdio: 'pipe' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain'], { cwd: ROOT, encoding: 'utf8', stdio: 'pipe' }).trim() !== '';
+    return dirty ? `${head} with uncommitted changes` : head;
+  } catch {
+    return 'unknown (not a git checkout)';
+  }
+}
+
+function machine(): string {
+  const cpus = os.cpus();
+  const memoryGb = (os.totalmem() / 1024 ** 3).toFixed(1);
+  return [
+    `Machine: ${cpus.length} × ${cpus[0]?.model.trim() ?? 'unknown CPU'}, ${memoryGb} GiB RAM, `
+      + `${os.type()} ${os.release()} ${os.arch()}, Node.js ${process.version}.`,
+    `Run: ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}, commit ${commit()}, `
+      + `load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} at the start.`,
+  ].join('\n');
+}
+
+function synthSection(synth: SynthScaling): string {
+  const rows = synth.sizes.map((size) => [
+    String(size.instances),
+    String(size.resources),
+    ms(size.medianMs),
+    `${ms(Math.min(...size.runsMs))} – ${ms(Math.max(...size.runsMs))}`,
+    mb(size.peakRssBytes),
+    mb(size.rssBeforeBytes),
+  ]);
+  const first = synth.sizes[0];
+  const last = synth.sizes[synth.sizes.length - 1];
+  const growth = growthByType(first, last).map(([type, difference]) => `${type} +${difference}`).join(', ');
+  return [
+    '### Synth',
+    '',
+    table(['instances', 'resources', `synth time (median of ${SYNTH_RUNS})`, 'range', 'peak RSS', 'RSS before synth'],
+      rows, ['r', 'r', 'r', 'r', 'r', 'r']),
+    '',
+    `Resources per extra instance: (${last.resources} - ${first.resources}) / ${last.instances - first.instances} = `
+      + `${synth.perInstance.toFixed(2)}; fixed per stack: ${synth.fixed.toFixed(0)}; `
+      + `instances within the ${CLOUDFORMATION_RESOURCE_LIMIT}-resource limit: ${synth.maxInstances}.`,
+    `From ${first.instances} to ${last.instances} instances: ${growth}.`,
+  ].join('\n');
+}
+
+function packageSection(assets: HandlerAsset[], requireTimes: RequireTime[], tarball: Tarball): string {
+  const rows = assets.map((asset, i) => {
+    const times = requireTimes[i].runsMs;
+    return [
+      asset.name,
+      kb(asset.rawBytes),
+      kb(asset.gzipBytes),
+      ms(requireTimes[i].medianMs),
+      `${ms(Math.min(...times))} – ${ms(Math.max(...times))}`,
+    ];
+  });
+  rows.push(['**total**', kb(sum(assets.map((a) => a.rawBytes))), kb(sum(assets.map((a) => a.gzipBytes))), '', '']);
+  return [
+    '### Handler bundles and package',
+    '',
+    table(['bundle', 'raw', 'gzipped', `cold require (median of ${REQUIRE_RUNS})`, 'range'], rows, ['l', 'r', 'r', 'r', 'r']),
+    '',
+    `npm tarball: ${mb(tarball.bytes)} (${mb(tarball.unpackedBytes)} unpacked, ${tarball.files} files).`,
+  ].join('\n');
+}
+
+function incidentSection(incidents: IncidentMeasure[], facts: WorkflowFacts): string {
+  const rows = incidents.map((i) => [
+    i.scenario.name,
+    i.outcome,
+    seconds(Math.round(i.simulatedSeconds)),
+    String(i.reboots),
+    String(i.lambdaInvocations),
+    String(i.stateTransitions),
+    ms(i.billedLambdaMs),
+    usd(i.costUsd),
+    ms(i.firstVerdictMs),
+    i.recoveredGapSeconds === undefined ? '–' : seconds(Math.round(i.recoveredGapSeconds)),
+  ]);
+  const gbSecond = PRICES.lambdaGbSecond[facts.lambdaArchitecture];
+  return [
+    '### Incidents',
+    '',
+    table(
+      ['incident', 'outcome', 'time to outcome', 'reboots', 'Lambda invocations', 'state transitions',
+        'billed Lambda time', 'cost', 'first verdict (real)', 'recovered message after the instance answers'],
+      rows,
+      ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
+    ),
+    '',
+    `Waits run ${1000 / MS_PER_SECOND}x faster; times are as they would pass on AWS. Billed Lambda time is the handlers' `
+      + `wall time on this machine, warm, in-process, over loopback. Prices: ${PRICES.region} list prices, `
+      + `Step Functions Standard $0.025 per 1,000 state transitions; Lambda ${facts.lambdaArchitecture} $0.20 per 1M requests `
+      + `and $${gbSecond} per GB-second at ${facts.lambdaMemoryMb} MB; no free tier.`,
+  ].join('\n');
+}
+
+interface Target {
+  readonly name: string;
+  readonly measured: string;
+  readonly passed: boolean;
+  /** What the reader should know about the measure, printed under the table. */
+  readonly note?: string;
+}
+
+function synthTargets(synth: SynthScaling): Target[] {
+  const last = synth.sizes[synth.sizes.length - 1];
+  return [
+    {
+      name: `resources per extra instance ≤ ${TARGETS.resourcesPerInstance}`,
+      measured: synth.perInstance.toFixed(2),
+      passed: synth.perInstance <= TARGETS.resourcesPerInstance,
+    },
+    {
+      name: `instances within the ${CLOUDFORMATION_RESOURCE_LIMIT}-resource limit ≥ ${TARGETS.instancesUnderLimit}`,
+      measured: String(synth.maxInstances),
+      passed: synth.maxInstances >= TARGETS.instancesUnderLimit,
+    },
+    {
+      name: `synth of ${last.instances} instances < ${TARGETS.synth100Ms / 1000} s`,
+      measured: `${ms(last.medianMs)} (median of ${SYNTH_RUNS})`,
+      passed: last.medianMs < TARGETS.synth100Ms,
+    },
+  ];
+}
+
+function incidentTargets(incidents: IncidentMeasure[], facts: WorkflowFacts): Target[] {
+  const hung = incidents.filter((i) => i.scenario.initialHealth === 'hung');
+  const slowestVerdict = Math.max(...hung.map((i) => i.firstVerdictMs));
+  const verdictLimit = facts.slowestCheckTimeoutMs;
+  const overBy = slowestVerdict - verdictLimit;
+
+  const comingBack = incidents.filter((i) => i.scenario.bootSeconds !== undefined);
+  const gapLimit = facts.recheckIntervalSeconds + TARGETS.recoveredSlackSeconds;
+  const unsent = comingBack.filter((i) => i.recoveredGapSeconds === undefined);
+  const worstGap = Math.max(...comingBack.map((i) => i.recoveredGapSeconds ?? Infinity));
+
+  const earlyBoot = facts.gracePeriodSeconds - gapLimit;
+
+  const slowBoot = incidents.find((i) => i.scenario.bootSeconds === 240);
+  if (!slowBoot) throw new Error('No scenario with a 240 s reboot');
+  return [
+    {
+      name: `first-run verdict latency ≤ the slowest check's timeout (${ms(verdictLimit)})`,
+      measured: `${ms(slowestVerdict)} (slowest of ${hung.length} hung incidents)${overBy > 0 ? `, over by ${ms(overBy)}` : ''}`,
+      passed: slowestVerdict <= verdictLimit,
+      note: slowestVerdict < verdictLimit / 2
+        ? 'The checks of the hung stand-in failed long before their timeout: it refuses at once. A hung instance that '
+          + 'does not answer at all keeps its checks waiting for their whole timeout.'
+        : undefined,
+    },
+    {
+      name: `recovered message ≤ one re-check interval (${facts.recheckIntervalSeconds} s) + ${TARGETS.recoveredSlackSeconds} s after the instance answers`,
+      measured: unsent.length
+        ? `no recovered message in: ${unsent.map((i) => i.scenario.name).join('; ')}`
+        : `${seconds(Math.round(worstGap))} (worst of ${comingBack.length} incidents)`,
+      passed: unsent.length === 0 && worstGap <= gapLimit,
+      note: earlyBoot > 0
+        ? `The first re-check waits for the ${facts.gracePeriodSeconds} s grace period: an instance back less than `
+          + `${seconds(earlyBoot)} after the reboot gets its message more than ${seconds(gapLimit)} after it answers.`
+        : undefined,
+    },
+    {
+      name: 'reboot taking 240 s, 10-minute deadline: ends Recovered, never escalated',
+      measured: `${slowBoot.outcome} after ${seconds(Math.round(slowBoot.simulatedSeconds))}`,
+      passed: slowBoot.outcome === 'Recovered',
+    },
+  ];
+}
+
+function packageTargets(assets: HandlerAsset[], tarball: Tarball, alarm: AlarmPeriodCheck): Target[] {
+  const gzipped = sum(assets.map((a) => a.gzipBytes));
+  const periodOk = alarm.periods.length > 0 && alarm.periods.every((p) => p === 60);
+  return [
+    {
+      name: `handler bundles gzipped ≤ ${kb(TARGETS.assetsGzipBytes)}`,
+      measured: `${kb(gzipped)} (${assets.length} bundles)`,
+      passed: gzipped <= TARGETS.assetsGzipBytes,
+    },
+    {
+      name: `npm tarball ≤ ${mb(TARGETS.tarballBytes)}`,
+      measured: mb(tarball.bytes),
+      passed: tarball.bytes <= TARGETS.tarballBytes,
+    },
+    {
+      name: 'alarm period 60 s supported for instances with detailed monitoring (documented)',
+      measured: `CPU alarm Period ${alarm.periods.join(', ') || 'missing'} in the template; synth warning: ${alarm.warns ? 'yes' : 'no'}; `
+        + `README: ${alarm.documented ? 'yes' : 'no'}`,
+      passed: periodOk && alarm.documented,
+    },
+  ];
+}
+
+function targetSection(targets: Target[]): string {
+  const missed = targets.filter((t) => !t.passed).length;
+  const notes = targets.filter((t) => t.note).map((t) => `- ${t.name}: ${t.note}`);
+  return [
+    '### Targets',
+    '',
+    table(['target', 'measured', 'verdict'], targets.map((t) => [t.name, t.measured, verdict(t.passed)]), ['l', 'l', 'l']),
+    '',
+    missed ? `**${missed} of ${targets.length} targets MISSED.**` : `All ${targets.length} targets met.`,
+    ...(notes.length ? ['', 'Notes:', '', ...notes] : []),
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  const header = machine();
+  progress(`synthesizing ${SYNTH_SIZES.join(', ')} instances, ${SYNTH_RUNS} child processes each`);
+  const synth = measureSynth(SYNTH_SIZES, SYNTH_RUNS);
+  progress('measuring the handler bundles and the npm tarball');
+  const assets = measureAssets(ROOT);
+  const tarball = measureTarball(ROOT);
+  progress(`requiring each bundle in ${REQUIRE_RUNS} fresh processes`);
+  const requireTimes = measureRequireTimes(ROOT, assets, REQUIRE_RUNS);
+  progress(`playing ${BENCH_SCENARIOS.length} incidents`);
+  const { facts, incidents } = await measureIncidents(BENCH_SCENARIOS, MS_PER_SECOND);
+  const alarm = checkAlarmPeriod(path.join(ROOT, 'README.md'));
+
+  const targets = [...synthTargets(synth), ...incidentTargets(incidents, facts), ...packageTargets(assets, tarball, alarm)];
+  console.log([
+    header,
+    synthSection(synth),
+    packageSection(assets, requireTimes, tarball),
+    incidentSection(incidents, facts),
+    targetSection(targets),
+  ].join('\n\n'));
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});

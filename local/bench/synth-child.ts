@@ -1,0 +1,56 @@
+/**
+ * A child process of `npm run bench`: synthesizes one stack with `count` instances
+ * (`ts-node local/bench/synth-child.ts <count>`) and prints one JSON line with what it
+ * measured. A fresh process per size keeps the peak RSS of one size apart from another's.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App } from 'aws-cdk-lib';
+import { benchStack } from './stack';
+
+/** What one synth measured. */
+export interface SynthSample {
+  readonly instances: number;
+  /** Wall time of `new App()` … `app.synth()`, in milliseconds. */
+  readonly synthMs: number;
+  /** Resources in the stack's template. */
+  readonly resources: number;
+  /** Resources by CloudFormation type. */
+  readonly resourcesByType: Record<string, number>;
+  /** RSS after the modules loaded, before `new App()`, in bytes. */
+  readonly rssBeforeBytes: number;
+  /** Peak RSS of the whole process (Node.js, ts-node, aws-cdk-lib, the synth), in bytes. */
+  readonly peakRssBytes: number;
+}
+
+function synthesize(count: number): SynthSample {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-cdk.out-'));
+  try {
+    const rssBeforeBytes = process.memoryUsage().rss;
+    const started = process.hrtime.bigint();
+    const app = new App({ outdir });
+    const stack = benchStack(app, count);
+    const assembly = app.synth();
+    const synthMs = Number(process.hrtime.bigint() - started) / 1e6;
+    const resources = Object.values<{ Type: string }>(assembly.getStackByName(stack.stackName).template.Resources ?? {});
+    const resourcesByType: Record<string, number> = {};
+    for (const { Type } of resources) resourcesByType[Type] = (resourcesByType[Type] ?? 0) + 1;
+    return {
+      instances: count,
+      synthMs,
+      resources: resources.length,
+      resourcesByType,
+      rssBeforeBytes,
+      peakRssBytes: process.resourceUsage().maxRSS * 1024,
+    };
+  } finally {
+    fs.rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+const count = Number(process.argv[2]);
+if (!Number.isInteger(count) || count < 1) {
+  throw new Error(`usage: synth-child.ts <instance count>, got ${process.argv[2]}`);
+}
+console.log(JSON.stringify(synthesize(count)));

@@ -1,0 +1,122 @@
+/**
+ * Synth measures: time, peak memory and resource count per stack size, each run in a
+ * fresh child process; and the 1-minute alarm period, synthesized in this process.
+ */
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App, Duration } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { benchStack } from './stack';
+import { median } from './stats';
+import type { SynthSample } from './synth-child';
+
+/** CloudFormation's limit on resources per stack. */
+export const CLOUDFORMATION_RESOURCE_LIMIT = 500;
+
+/** The synth of one stack size, over several child processes. */
+export interface SynthSize {
+  readonly instances: number;
+  readonly resources: number;
+  readonly resourcesByType: Record<string, number>;
+  /** Synth time of each run, in milliseconds. */
+  readonly runsMs: number[];
+  readonly medianMs: number;
+  /** Median peak RSS of the runs' processes, in bytes. */
+  readonly peakRssBytes: number;
+  /** Median RSS before `new App()`, in bytes. */
+  readonly rssBeforeBytes: number;
+}
+
+/** How the template grows with instances. */
+export interface SynthScaling {
+  readonly sizes: SynthSize[];
+  /** (R(max) - R(min)) / (max - min): resources each extra instance adds. */
+  readonly perInstance: number;
+  /** Resources of the stack with no instance, extrapolated: R(min) - min × perInstance. */
+  readonly fixed: number;
+  /** The most instances whose stack stays within the resource limit, by the line above. */
+  readonly maxInstances: number;
+}
+
+/** Synthesizes `instances` in a fresh child process and returns what it measured. */
+function synthInChild(instances: number): SynthSample {
+  const child = path.join(__dirname, 'synth-child.ts');
+  const stdout = execFileSync(process.execPath, [require.resolve('ts-node/dist/bin.js'), child, String(instances)], {
+    encoding: 'utf8',
+    // This process has type-checked the sources already; the children only run them.
+    env: { ...process.env, TS_NODE_PROJECT: 'tsconfig.dev.json', TS_NODE_TRANSPILE_ONLY: 'true' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return JSON.parse(stdout.trim().split('\n').pop()!) as SynthSample;
+}
+
+function measureSize(instances: number, runs: number): SynthSize {
+  const samples = Array.from({ length: runs }, () => synthInChild(instances));
+  const resources = new Set(samples.map((s) => s.resources));
+  if (resources.size !== 1) throw new Error(`${instances} instances synthesized to different resource counts: ${[...resources]}`);
+  return {
+    instances,
+    resources: samples[0].resources,
+    resourcesByType: samples[0].resourcesByType,
+    runsMs: samples.map((s) => s.synthMs),
+    medianMs: median(samples.map((s) => s.synthMs)),
+    peakRssBytes: median(samples.map((s) => s.peakRssBytes)),
+    rssBeforeBytes: median(samples.map((s) => s.rssBeforeBytes)),
+  };
+}
+
+/** Synthesizes a stack of each size `runs` times, each in its own child process, one after the other. */
+export function measureSynth(instanceCounts: number[], runs: number): SynthScaling {
+  const sizes = instanceCounts.map((count) => measureSize(count, runs));
+  const first = sizes[0];
+  const last = sizes[sizes.length - 1];
+  const perInstance = (last.resources - first.resources) / (last.instances - first.instances);
+  const fixed = first.resources - first.instances * perInstance;
+  const maxInstances = Math.floor((CLOUDFORMATION_RESOURCE_LIMIT - fixed) / perInstance);
+  return { sizes, perInstance, fixed, maxInstances };
+}
+
+/** Resource types whose count differs between two sizes, with the difference. */
+export function growthByType(from: SynthSize, to: SynthSize): Array<[string, number]> {
+  const types = new Set([...Object.keys(from.resourcesByType), ...Object.keys(to.resourcesByType)]);
+  return [...types]
+    .map((type): [string, number] => [type, (to.resourcesByType[type] ?? 0) - (from.resourcesByType[type] ?? 0)])
+    .filter(([, difference]) => difference !== 0)
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+}
+
+/** What the 1-minute alarm period synthesizes to. */
+export interface AlarmPeriodCheck {
+  /** The `Period` of each CPU alarm in the template. */
+  readonly periods: number[];
+  /** Whether synth warns that the period needs detailed monitoring. */
+  readonly warns: boolean;
+  /** Whether the README, outside its benchmark section, tells that such periods need detailed monitoring. */
+  readonly documented: boolean;
+}
+
+/** The README without its `## Benchmark` section, whose pasted targets would otherwise vouch for themselves. */
+function withoutBenchmarkSection(readme: string): string {
+  return readme.replace(/^## Benchmark\n[\s\S]*?(?=^## |(?![\s\S]))/m, '');
+}
+
+/** Synthesizes one instance with `cpuAlarm.period` of 1 minute. */
+export function checkAlarmPeriod(readmePath: string): AlarmPeriodCheck {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-cdk.out-'));
+  try {
+    const stack = benchStack(new App({ outdir }), 1, { cpuAlarm: { period: Duration.minutes(1) } });
+    const alarms = Template.fromStack(stack).findResources('AWS::CloudWatch::Alarm', {
+      Properties: { Namespace: 'AWS/EC2', MetricName: 'CPUUtilization' },
+    });
+    const warnings = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('detailed monitoring'));
+    return {
+      periods: Object.values(alarms).map((alarm: any) => alarm.Properties.Period),
+      warns: warnings.length > 0,
+      documented: /detailed monitoring/i.test(withoutBenchmarkSection(fs.readFileSync(readmePath, 'utf8'))),
+    };
+  } finally {
+    fs.rmSync(outdir, { recursive: true, force: true });
+  }
+}
