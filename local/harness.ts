@@ -66,7 +66,7 @@ export function renderWorkflow(construct: CpuFirstLineSupport): RenderedWorkflow
   };
   const template = Template.fromStack(stack).toJSON();
   const logicalId = stack.getLogicalId(construct.stateMachine.node.defaultChild as CfnResource);
-  const definitionString = template.Resources[logicalId].Properties.DefinitionString;
+  const { DefinitionString: definitionString, DefinitionSubstitutions: substitutions = {} } = template.Resources[logicalId].Properties;
 
   const functionArn = (id: string) => `arn:${PSEUDO.partition}:lambda:${env.region}:${env.account}:function:${id}`;
   const resolve = (value: any): string => {
@@ -79,7 +79,11 @@ export function renderWorkflow(construct: CpuFirstLineSupport): RenderedWorkflow
     if (value['Fn::Join']) return value['Fn::Join'][1].map(resolve).join(value['Fn::Join'][0]);
     throw new Error(`Cannot resolve ${JSON.stringify(value)} in the state machine definition`);
   };
-  const definition = JSON.parse(resolve(definitionString));
+  // CloudFormation fills each `${key}` of the definition from DefinitionSubstitutions.
+  const definition = JSON.parse(resolve(definitionString).replace(/\$\{([A-Za-z0-9_]+)\}/g, (placeholder, key: string) => {
+    if (!(key in substitutions)) throw new Error(`No substitution for ${placeholder} in the state machine definition`);
+    return resolve(substitutions[key]);
+  }));
 
   const functionsByArn: Record<string, lambda.IFunction> = {};
   for (const fn of [construct.urlCheckFunction, construct.sshCheckFunction, construct.route53CheckFunction,

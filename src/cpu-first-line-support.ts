@@ -8,7 +8,9 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { Construct } from 'constructs';
+import { renderDefinition } from './definition';
 import { ExecutionFailures } from './execution-failures';
 import { CHECK_FUNCTION_TIMEOUT, MAX_CHECK_TIMEOUT, NOTIFIER_FUNCTION_TIMEOUT, sharedFunction } from './handlers';
 import { acceptNagFindings } from './nag';
@@ -259,15 +261,14 @@ export class CpuFirstLineSupport extends Construct {
         description: 'cdk-cpu-first-line-support: reads the status of a Route 53 health check',
         timeout: CHECK_FUNCTION_TIMEOUT,
       });
-      fn.addToRolePolicy(new iam.PolicyStatement({
-        actions: ['route53:GetHealthCheckStatus'],
-        resources: [stack.formatArn({
-          service: 'route53',
-          region: '',
-          account: '',
-          resource: 'healthcheck',
-          resourceName: props.healthCheckId,
-        })],
+      healthCheckStatement(fn).addResources(stack.formatArn({
+        // A literal partition where the region is known keeps the shared policy small.
+        partition: Token.isUnresolved(stack.region) ? undefined : RegionInfo.get(stack.region).partition,
+        service: 'route53',
+        region: '',
+        account: '',
+        resource: 'healthcheck',
+        resourceName: props.healthCheckId,
       }));
       this.route53CheckFunction = fn;
       checks.push({ title: 'Route 53 health check', handler: fn, event: { healthCheckId: props.healthCheckId } });
@@ -391,12 +392,32 @@ export class CpuFirstLineSupport extends Construct {
     }]);
     this.role = role.withoutPolicyUpdates();
 
+    const rechecks = maxRechecks(gracePeriod, interval, deadline);
+    const comment = `First line of support for ${instanceId}: check, reboot if unhealthy, re-check, notify.`;
+    const workflow = buildWorkflow(this, {
+      instanceId,
+      instanceArn,
+      checks,
+      recovery,
+      escalation,
+      gracePeriod,
+      interval,
+      maxRechecks: rechecks,
+      guard,
+      stateMachineArn,
+      maxReboots: budget.maxReboots,
+      rebootWindow: budget.window,
+      dryRun: props.dryRun ?? false,
+      dryRunNotifier: recovery ?? escalation,
+      rebootLedgerTagKey: CpuFirstLineSupport.REBOOT_LEDGER_TAG_KEY,
+    });
+    const { definitionBody, definitionSubstitutions } = renderDefinition(this, workflow, executionTimeout(gracePeriod, interval, rechecks), comment);
+
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineName,
       stateMachineType: sfn.StateMachineType.STANDARD,
-      comment: `First line of support for ${instanceId}: check, reboot if unhealthy, re-check, notify.`,
+      comment,
       role: this.role,
-      timeout: executionTimeout(gracePeriod, interval, maxRechecks(gracePeriod, interval, deadline)),
       tracingEnabled: true,
       logs: {
         destination: workflowLogGroup(this),
@@ -404,23 +425,8 @@ export class CpuFirstLineSupport extends Construct {
         // The state holds check results and the alarm event, never a secret.
         includeExecutionData: true,
       },
-      definitionBody: sfn.DefinitionBody.fromChainable(buildWorkflow(this, {
-        instanceId,
-        instanceArn,
-        checks,
-        recovery,
-        escalation,
-        gracePeriod,
-        interval,
-        maxRechecks: maxRechecks(gracePeriod, interval, deadline),
-        guard,
-        stateMachineArn,
-        maxReboots: budget.maxReboots,
-        rebootWindow: budget.window,
-        dryRun: props.dryRun ?? false,
-        dryRunNotifier: recovery ?? escalation,
-        rebootLedgerTagKey: CpuFirstLineSupport.REBOOT_LEDGER_TAG_KEY,
-      })),
+      definitionBody,
+      definitionSubstitutions,
     });
     this.stateMachine.node.addDependency(role);
 
@@ -481,6 +487,23 @@ function recheckPolicy(options: RecheckOptions = {}): Required<RecheckOptions> {
     interval: options.interval ?? Duration.seconds(30),
     deadline: options.deadline ?? Duration.minutes(10),
   };
+}
+
+const healthCheckStatements = new WeakMap<lambda.IFunction, iam.PolicyStatement>();
+
+/**
+ * The one statement that lets the shared Route 53 function read the health checks of the
+ * stack's instances. Each instance adds its health check to it, rather than a statement of
+ * its own, so that a hundred instances still fit in the role's inline policy.
+ */
+function healthCheckStatement(fn: lambda.Function): iam.PolicyStatement {
+  let statement = healthCheckStatements.get(fn);
+  if (!statement) {
+    statement = new iam.PolicyStatement({ actions: ['route53:GetHealthCheckStatus'] });
+    fn.addToRolePolicy(statement);
+    healthCheckStatements.set(fn, statement);
+  }
+  return statement;
 }
 
 /** The reboot budget with its defaults filled in. */

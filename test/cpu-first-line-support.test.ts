@@ -43,13 +43,13 @@ function build(props: Partial<CpuFirstLineSupportProps> = {}, stack = newStack()
   return { stack, support, template: Template.fromStack(stack) };
 }
 
-/** The state machine definition with CloudFormation references replaced by placeholders. */
+/** The state machine definition with its substitutions (CloudFormation references) written as `<{...}>`. */
 function definitionOf(template: Template): any {
   const machines = template.findResources('AWS::StepFunctions::StateMachine');
   const [machine] = Object.values<any>(machines);
-  const text = machine.Properties.DefinitionString['Fn::Join'][1]
-    .map((part: any) => (typeof part === 'string' ? part : `<${JSON.stringify(part).replace(/"/g, '')}>`))
-    .join('');
+  const substitutions = machine.Properties.DefinitionSubstitutions ?? {};
+  const text = machine.Properties.DefinitionString.replace(/\$\{([A-Za-z0-9_]+)\}/g, (_: string, key: string) =>
+    `<${JSON.stringify(substitutions[key]).replace(/"/g, '')}>`);
   return JSON.parse(text);
 }
 
@@ -223,8 +223,23 @@ describe('overrides', () => {
         Statement: Match.arrayWith([{
           Action: 'route53:GetHealthCheckStatus',
           Effect: 'Allow',
-          Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:route53:::healthcheck/${HEALTH_CHECK_ID}`]] },
+          // The stack's region is known (eu-west-1), so the partition is written out.
+          Resource: `arn:aws:route53:::healthcheck/${HEALTH_CHECK_ID}`,
         }]),
+      },
+    });
+  });
+
+  test('in a stack without a region, the health check ARN keeps the partition reference', () => {
+    const stack = new Stack(new App(), 'Agnostic');
+    const { support } = build({ healthCheckId: HEALTH_CHECK_ID }, stack);
+    Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [stack.resolve(support.route53CheckFunction!.role!.roleName)],
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({
+          Action: 'route53:GetHealthCheckStatus',
+          Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:route53:::healthcheck/${HEALTH_CHECK_ID}`]] },
+        })]),
       },
     });
   });
@@ -420,6 +435,13 @@ describe('many instances in one stack', () => {
     const count = (n: number) => Object.keys(buildMany(n).template.toJSON().Resources).length;
     expect(count(2) - count(1)).toBe(4);
     expect(count(10) - count(1)).toBe(36);
+  });
+
+  test('a hundred instances fit in one stack, still 4 resources each: no policy overflows', () => {
+    const resources = Object.values<any>(buildMany(100).template.toJSON().Resources);
+    const one = Object.keys(buildMany(1).template.toJSON().Resources).length;
+    expect(resources.length - one).toBe(99 * 4);
+    expect(resources.filter((r) => r.Type === 'AWS::IAM::ManagedPolicy')).toHaveLength(0);
   });
 
   test('never collide on names: state machine names are unique, alarm names left to CloudFormation', () => {
