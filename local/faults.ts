@@ -70,7 +70,7 @@ export const FAULTS: Fault[] = [
   },
   {
     fault: 'Instance hung (HTTP 503, SSH dropped, Route 53 failing), back 75 s after the reboot',
-    response: 'Reboots once, re-checks at 60 s and 90 s, tells Slack it recovered',
+    response: 'Reboots once, re-checks at 30, 60 and 90 s, tells Slack it recovered',
     scenario: { initialHealth: 'hung', bootSeconds: 75 },
     expected: { outcome: 'Recovered', reboots: 1, slack: 1, text: /recovered after a reboot/ },
   },

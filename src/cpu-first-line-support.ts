@@ -89,7 +89,7 @@ export interface CpuFirstLineSupportProps {
   /**
    * When to check again after the reboot.
    *
-   * @default - after 60 seconds, then every 30 seconds, until 10 minutes after the reboot
+   * @default - 30 seconds after the reboot, then every 30 seconds, until 10 minutes after it
    */
   readonly recheck?: RecheckOptions;
 
@@ -483,7 +483,7 @@ export class CpuFirstLineSupport extends Construct {
 /** The re-check options with their defaults filled in. */
 function recheckPolicy(options: RecheckOptions = {}): Required<RecheckOptions> {
   return {
-    gracePeriod: options.gracePeriod ?? Duration.seconds(60),
+    gracePeriod: options.gracePeriod ?? Duration.seconds(30),
     interval: options.interval ?? Duration.seconds(30),
     deadline: options.deadline ?? Duration.minutes(10),
   };

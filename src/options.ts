@@ -204,9 +204,10 @@ export interface CpuAlarmOptions {
  */
 export interface RecheckOptions {
   /**
-   * How long to wait after the reboot before the first re-check.
+   * How long to wait after the reboot before the first re-check. Keep it no longer than
+   * `interval`: an instance that is back sooner is then told recovered within one interval.
    *
-   * @default Duration.seconds(60)
+   * @default Duration.seconds(30)
    */
   readonly gracePeriod?: Duration;
 

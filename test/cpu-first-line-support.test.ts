@@ -121,14 +121,14 @@ describe('defaults', () => {
     expect(support.route53CheckFunction).toBeUndefined();
   });
 
-  test('re-checks: 60 s grace, 30 s interval, 19 re-checks (10 minutes)', () => {
+  test('re-checks: 30 s grace, 30 s interval, 20 re-checks (10 minutes)', () => {
     const { template } = build();
     const states = definitionOf(template).States;
-    expect(states['Wait for reboot'].Seconds).toBe(60);
+    expect(states['Wait for reboot'].Seconds).toBe(30);
     expect(states['Wait before re-check'].Seconds).toBe(30);
     expect(states['Healthy again?'].Choices[1]).toEqual({
       Variable: '$.recheck.count',
-      NumericGreaterThanEquals: 19,
+      NumericGreaterThanEquals: 20,
       Next: 'Notify unresponsive',
     });
   });
@@ -650,7 +650,7 @@ describe('validation', () => {
     ['the grace period is not shorter than the deadline', { recheck: { gracePeriod: Duration.minutes(10), deadline: Duration.minutes(10) } }, /`recheck.gracePeriod` must be shorter than `recheck.deadline`/],
     ['the interval is not shorter than the deadline', { recheck: { interval: Duration.minutes(20), deadline: Duration.minutes(15) } }, /`recheck.interval` must be shorter than `recheck.deadline`/],
     ['the interval is under 5 seconds', { recheck: { interval: Duration.seconds(1) } }, /`recheck.interval` must be from 5 seconds to 1 hour, got 1 second/],
-    ['re-checks would crowd the history', { recheck: { interval: Duration.seconds(5), deadline: Duration.hours(1) } }, /`recheck` allows at most 200 re-checks, got 709/],
+    ['re-checks would crowd the history', { recheck: { interval: Duration.seconds(5), deadline: Duration.hours(1) } }, /`recheck` allows at most 200 re-checks, got 715/],
     ['the state machine name has spaces', { stateMachineName: 'my machine' }, /`stateMachineName`.*got "my machine"/],
     ['vpcSubnets come without a vpc', { vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS } }, /`vpcSubnets` needs `vpc`/],
     ['the reboot budget allows no reboot', { rebootBudget: { maxReboots: 0 } }, /`rebootBudget.maxReboots` must be a whole number from 1 to 10, got 0/],

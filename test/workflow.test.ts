@@ -12,7 +12,7 @@ const byName = (name: string): Scenario => {
   return scenario;
 };
 
-/** Real milliseconds per simulated second: waits of 60 s and 30 s take 600 ms and 300 ms. */
+/** Real milliseconds per simulated second: a wait of 30 s takes 300 ms. */
 const MS_PER_SECOND = 10;
 
 describe('healthy first run', () => {
@@ -41,27 +41,27 @@ describe('healthy first run', () => {
   });
 });
 
-describe('unhealthy, reboot, healthy after two re-checks', () => {
+describe('unhealthy, reboot, healthy after three re-checks', () => {
   let result: ScenarioResult;
   beforeAll(async () => {
-    // Back 75 s after the reboot: the re-check at 60 s fails, the one at 90 s passes.
+    // Back 75 s after the reboot: the re-checks at 30 s and 60 s fail, the one at 90 s passes.
     result = await playScenario(byName('hung, back 75 s after the reboot'), MS_PER_SECOND);
   });
 
-  test('reboots once and recovers at the second re-check', () => {
+  test('reboots once and recovers at the third re-check', () => {
     expect(result.report.status).toBe('SUCCEEDED');
     expect(result.reboots).toBe(1);
-    expect(result.report.path.filter((s) => s === 'Re-check instance')).toHaveLength(2);
+    expect(result.report.path.filter((s) => s === 'Re-check instance')).toHaveLength(3);
     expect(result.report.path.slice(-2)).toEqual(['Notify recovered', 'Recovered']);
-    expect(result.report.output.recheck.count).toBe(2);
+    expect(result.report.output.recheck.count).toBe(3);
   });
 
   test('re-checks at the grace period, then every interval', () => {
     const rechecks = result.report.timeline.filter((t) => t.state === 'Re-check instance');
     const reboot = result.report.timeline.find((t) => t.state === 'Reboot instance')!;
     // Simulated time: the real time outside waits plus the waits' own durations.
-    expect(rechecks[0].simulatedMs - reboot.simulatedMs).toBeGreaterThanOrEqual(60_000);
-    expect(rechecks[0].simulatedMs - reboot.simulatedMs).toBeLessThan(62_000);
+    expect(rechecks[0].simulatedMs - reboot.simulatedMs).toBeGreaterThanOrEqual(30_000);
+    expect(rechecks[0].simulatedMs - reboot.simulatedMs).toBeLessThan(32_000);
     expect(rechecks[1].simulatedMs - rechecks[0].simulatedMs).toBeGreaterThanOrEqual(30_000);
     expect(rechecks[1].simulatedMs - rechecks[0].simulatedMs).toBeLessThan(32_000);
   });
@@ -77,7 +77,7 @@ describe('unhealthy, reboot, healthy after two re-checks', () => {
     expect(text).toMatch(/URL check: HTTP 503/);
     expect(text).toMatch(/Route 53 health check: 0 of 16/);
     expect(text).toMatch(/SSH check: /);
-    expect(text).toMatch(/2 re-checks/);
+    expect(text).toMatch(/3 re-checks/);
     expect(text).toMatch(/Recovery took/);
     expect(text).not.toMatch(/undefined|null/);
     expect(result.opsGenieAlerts).toHaveLength(0);
@@ -90,7 +90,7 @@ describe('unhealthy, reboot, never healthy', () => {
     result = await playScenario({
       ...byName('hung, never back'),
       // 1 + (180 - 60) / 30 = 5 re-checks keep the test short.
-      props: { recheck: { deadline: Duration.minutes(3) } },
+      props: { recheck: { gracePeriod: Duration.seconds(60), deadline: Duration.minutes(3) } },
     }, MS_PER_SECOND);
   });
 
