@@ -10,7 +10,7 @@
  */
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { Client } from 'ssh2';
-import { completeCheck } from './shared/check-result';
+import { completeCheck, probeWaitMs } from './shared/check-result';
 import { formatHostPort, resolveInstanceAddress } from './shared/instance-address';
 import { AddressType, CheckResult, SshCheckEvent } from './shared/types';
 import { readOneOf, readPort, requireObject, requireString, requireTimeoutMs } from './shared/validate';
@@ -83,11 +83,12 @@ export function describeSshError(error: SshClientError, target: string, timeoutM
 }
 
 /**
- * Connects to `host:port` and waits for the SSH handshake, at most `timeoutMs` (a backstop
- * timer covers every stage, including a TCP connect that never completes). The socket is
- * always closed before this resolves. Never throws.
+ * Connects to `host:port` and waits for the SSH handshake, at most `waitMs` (default
+ * `timeoutMs`, the check's timeout, which the reasons name; a backstop timer covers every
+ * stage, including a TCP connect that never completes). The socket is always closed before
+ * this resolves. Never throws.
  */
-export function probeSsh(host: string, port: number, timeoutMs: number): Promise<{ passed: boolean; reason: string }> {
+export function probeSsh(host: string, port: number, timeoutMs: number, waitMs = timeoutMs): Promise<{ passed: boolean; reason: string }> {
   const target = formatHostPort(host, port);
   return new Promise((resolve) => {
     const client = new Client();
@@ -104,7 +105,7 @@ export function probeSsh(host: string, port: number, timeoutMs: number): Promise
       client.destroy();
       resolve({ passed, reason });
     };
-    const backstop = setTimeout(() => finish(false, `no SSH handshake within ${timeoutMs} ms with ${target}`), timeoutMs);
+    const backstop = setTimeout(() => finish(false, `no SSH handshake within ${timeoutMs} ms with ${target}`), waitMs);
 
     client.on('handshake', (negotiated) => {
       const hostKey = negotiated?.serverHostKey ? ` (host key ${negotiated.serverHostKey})` : '';
@@ -125,7 +126,7 @@ export function probeSsh(host: string, port: number, timeoutMs: number): Promise
         host,
         port,
         username: PROBE_USERNAME,
-        readyTimeout: timeoutMs,
+        readyTimeout: waitMs,
         tryKeyboard: false,
         keepaliveInterval: 0,
       });
@@ -144,7 +145,7 @@ export async function runSshCheck(settings: SshCheckSettings, client: EC2Client 
     return completeCheck('ssh', startedAtMs, { passed: false, reason: lookup.reason }, logFields);
   }
   const target = formatHostPort(lookup.address, settings.port);
-  const outcome = await probeSsh(lookup.address, settings.port, settings.timeoutMs);
+  const outcome = await probeSsh(lookup.address, settings.port, settings.timeoutMs, probeWaitMs(settings.timeoutMs, startedAtMs));
   return completeCheck('ssh', startedAtMs, { ...outcome, target }, logFields);
 }
 

@@ -14,7 +14,7 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { EC2Client } from '@aws-sdk/client-ec2';
-import { completeCheck } from './shared/check-result';
+import { completeCheck, probeWaitMs } from './shared/check-result';
 import { describeFetchError, isTimeoutError } from './shared/http';
 import { formatHostPort, resolveInstanceAddress } from './shared/instance-address';
 import { InvalidEventError } from './shared/invalid-event-error';
@@ -208,10 +208,11 @@ export function describeProbeError(error: unknown, url: string, timeoutMs: numbe
  * Sends one request without a body and resolves with the status code as soon as the status
  * line and headers arrive; the body is not read (the response is destroyed, which releases
  * the socket). Everything up to the headers (DNS, connection, TLS, the answer) must happen
- * within `timeoutMs`, else the request is destroyed with a `TimeoutError`. Redirects are not
- * followed. With `verifyCertificate: false`, an https certificate is not checked at all.
+ * within `waitMs` (default `timeoutMs`), else the request is destroyed with a `TimeoutError`
+ * that names `timeoutMs`, the check's timeout. Redirects are not followed. With
+ * `verifyCertificate: false`, an https certificate is not checked at all.
  */
-export function requestStatus(url: string, method: string, timeoutMs: number, verifyCertificate: boolean): Promise<number> {
+export function requestStatus(url: string, method: string, timeoutMs: number, verifyCertificate: boolean, waitMs = timeoutMs): Promise<number> {
   return new Promise<number>((resolve, reject) => {
     const target = new URL(url);
     const secure = target.protocol === 'https:';
@@ -236,7 +237,7 @@ export function requestStatus(url: string, method: string, timeoutMs: number, ve
     }
     timer = setTimeout(
       () => request.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { name: 'TimeoutError' })),
-      timeoutMs,
+      waitMs,
     );
     // After the answer, errors of the destroyed connection change nothing (a settled promise stays settled).
     request.on('error', (error) => {
@@ -247,16 +248,17 @@ export function requestStatus(url: string, method: string, timeoutMs: number, ve
   });
 }
 
-/** Sends one request and judges the status. Never throws. */
+/** Sends one request and judges the status, waiting at most `waitMs` (default the check's timeout). Never throws. */
 export async function probeUrl(
   url: string,
   settings: Pick<UrlCheckSettings, 'method' | 'healthyRanges' | 'healthyHttpCodes' | 'timeoutMs'> & { readonly verifyCertificate?: boolean },
+  waitMs = settings.timeoutMs,
 ): Promise<{ passed: boolean; reason: string }> {
   const { method, healthyRanges, healthyHttpCodes, timeoutMs } = settings;
   const verifyCertificate = settings.verifyCertificate !== false;
   let status: number;
   try {
-    status = await requestStatus(url, method, timeoutMs, verifyCertificate);
+    status = await requestStatus(url, method, timeoutMs, verifyCertificate, waitMs);
   } catch (error) {
     return { passed: false, reason: describeProbeError(error, url, timeoutMs) };
   }
@@ -280,7 +282,7 @@ export async function runUrlCheck(settings: UrlCheckSettings, client: EC2Client 
     }
     url = buildTargetUrl(settings.protocol, lookup.address, settings.port, settings.path);
   }
-  const outcome = await probeUrl(url, settings);
+  const outcome = await probeUrl(url, settings, probeWaitMs(settings.timeoutMs, startedAtMs));
   return completeCheck('url', startedAtMs, { ...outcome, target: url }, logFields);
 }
 

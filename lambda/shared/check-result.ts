@@ -2,6 +2,22 @@
 import { logDecision } from './log';
 import { CheckName, CheckResult } from './types';
 
+/**
+ * The part of a check's timeout kept for what happens around the probe: invoking the
+ * function and handing the answer back to Step Functions. A check answers within its
+ * timeout, address lookup included, so that a run's verdict comes within the slowest
+ * check's timeout.
+ */
+export const CHECK_OVERHEAD_MS = 200;
+
+/** The shortest wait a probe gets, however little of the timeout is left. */
+const MIN_PROBE_WAIT_MS = 50;
+
+/** How long the probe may wait: what is left of `timeoutMs` since `startedAtMs`, less {@link CHECK_OVERHEAD_MS}. */
+export function probeWaitMs(timeoutMs: number, startedAtMs: number, nowMs: number = Date.now()): number {
+  return Math.max(MIN_PROBE_WAIT_MS, timeoutMs - CHECK_OVERHEAD_MS - (nowMs - startedAtMs));
+}
+
 /** What a check observed, before timing is added. */
 export interface CheckObservation {
   readonly passed: boolean;

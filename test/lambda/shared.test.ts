@@ -3,6 +3,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { mockClient } from 'aws-sdk-client-mock';
 import { captureConsole } from './support/local-servers';
 import { isTransientAwsError } from '../../lambda/shared/aws-errors';
+import { CHECK_OVERHEAD_MS, probeWaitMs } from '../../lambda/shared/check-result';
 import { formatHostPort, pickInstanceAddress, resolveInstanceAddress } from '../../lambda/shared/instance-address';
 import { InvalidEventError } from '../../lambda/shared/invalid-event-error';
 import { logDecision, redactFields } from '../../lambda/shared/log';
@@ -196,4 +197,15 @@ describe('validateNotifyEvent', () => {
       expect(event.kind).toBe('NOT_REBOOTED');
     },
   );
+});
+
+describe('a check\'s time budget', () => {
+  test('the probe waits what is left of the timeout, less the overhead kept for invoking and answering', () => {
+    expect(CHECK_OVERHEAD_MS).toBe(200);
+    expect(probeWaitMs(2000, 10_000, 10_000)).toBe(1800);
+    // 150 ms went to looking up the address.
+    expect(probeWaitMs(2000, 10_000, 10_150)).toBe(1650);
+    // Never less than 50 ms, even when the lookup ate the budget.
+    expect(probeWaitMs(1000, 10_000, 12_000)).toBe(50);
+  });
 });

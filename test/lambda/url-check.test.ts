@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { captureConsole, closedPort, LocalHttpServer, RecordedRequest, startHttpServer } from './support/local-servers';
+import { CHECK_OVERHEAD_MS } from '../../lambda/shared/check-result';
 import { InvalidEventError } from '../../lambda/shared/invalid-event-error';
 import { UrlCheckEvent } from '../../lambda/shared/types';
 import {
@@ -102,7 +103,7 @@ describe('url-check handler against a local HTTP server', () => {
     expect(result.reason).toBe(`HTTP 500 from http://127.0.0.1:${server.port}/health, expected 200-399`);
   });
 
-  test('a server that never answers fails at the timeout, not much later', async () => {
+  test('a server that never answers fails within the timeout (less the overhead kept for answering), not later', async () => {
     instanceWith({ PublicIpAddress: '127.0.0.1' });
     server.respondWith(() => undefined); // never answers
 
@@ -112,8 +113,8 @@ describe('url-check handler against a local HTTP server', () => {
 
     expect(result.passed).toBe(false);
     expect(result.reason).toBe(`no answer within 300 ms from http://127.0.0.1:${server.port}/health`);
-    expect(elapsed).toBeGreaterThanOrEqual(280);
-    expect(elapsed).toBeLessThan(1000);
+    expect(elapsed).toBeGreaterThanOrEqual(300 - CHECK_OVERHEAD_MS - 20);
+    expect(elapsed).toBeLessThanOrEqual(300);
     expect(result.latencyMs).toBeLessThan(1000);
   });
 
@@ -492,5 +493,30 @@ describe('parseHealthyHttpCodes / isHealthyStatus', () => {
 
   test.each(['', ' ', 'abc', '200,', '2000', '99', '600', '399-200', '200-', '200;204', '20x'])('"%s" is invalid', (spec) => {
     expect(() => parseHealthyHttpCodes(spec)).toThrow(/`healthyHttpCodes` ".*" is invalid: .*expected comma-separated codes or ranges/);
+  });
+});
+
+describe('the check answers within its timeout', () => {
+  test('a server that never answers fails the check before the timeout, the lookup included', async () => {
+    ec2Mock.on(DescribeInstancesCommand).callsFake(async () => {
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      return { Reservations: [{ Instances: [{ InstanceId: INSTANCE_ID, State: { Name: 'running' }, PublicIpAddress: '127.0.0.1' }] }] };
+    });
+    const silent = net.createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', () => resolve()));
+    try {
+      const started = Date.now();
+      const result = await handler({
+        instanceId: INSTANCE_ID, port: (silent.address() as net.AddressInfo).port, method: 'GET', healthyHttpCodes: '200', timeoutMs: 1000,
+      });
+      const took = Date.now() - started;
+      expect(result.passed).toBe(false);
+      expect(result.reason).toMatch(/no answer within 1000 ms/);
+      expect(took).toBeLessThan(1000 - CHECK_OVERHEAD_MS + 100);
+      expect(took).toBeGreaterThanOrEqual(1000 - CHECK_OVERHEAD_MS - 20);
+    } finally {
+      (silent as any).closeAllConnections?.();
+      silent.close();
+    }
   });
 });
