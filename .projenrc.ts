@@ -114,4 +114,10 @@ bench.spawn(project.tasks.tryFind('bundle')!);
 bench.spawn(project.compileTask);
 bench.exec('ts-node --project tsconfig.dev.json local/bench.ts');
 
+project.addTask('faults', {
+  description: 'Print the fault-injection catalogue (local/faults.ts) as the Markdown table the README shows',
+  env: { NODE_NO_WARNINGS: '1' },
+  exec: 'ts-node --project tsconfig.dev.json local/fault-table.ts',
+});
+
 project.synth();

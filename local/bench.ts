@@ -186,7 +186,8 @@ function synthTargets(synth: SynthScaling): Target[] {
 }
 
 function incidentTargets(incidents: IncidentMeasure[], facts: WorkflowFacts): Target[] {
-  const hung = incidents.filter((i) => i.scenario.initialHealth === 'hung');
+  // Every incident whose first run fails; the frozen one makes each check wait for its timeout.
+  const hung = incidents.filter((i) => i.scenario.initialHealth !== 'healthy');
   const slowestVerdict = Math.max(...hung.map((i) => i.firstVerdictMs));
   const verdictLimit = facts.slowestCheckTimeoutMs;
   const overBy = slowestVerdict - verdictLimit;
@@ -203,7 +204,7 @@ function incidentTargets(incidents: IncidentMeasure[], facts: WorkflowFacts): Ta
   return [
     {
       name: `first-run verdict latency ≤ the slowest check's timeout (${ms(verdictLimit)})`,
-      measured: `${ms(slowestVerdict)} (slowest of ${hung.length} hung incidents)${overBy > 0 ? `, over by ${ms(overBy)}` : ''}`,
+      measured: `${ms(slowestVerdict)} (slowest of ${hung.length} unhealthy incidents)${overBy > 0 ? `, over by ${ms(overBy)}` : ''}`,
       passed: slowestVerdict <= verdictLimit,
       note: slowestVerdict < verdictLimit / 2
         ? 'The checks of the hung stand-in failed long before their timeout: it refuses at once. A hung instance that '

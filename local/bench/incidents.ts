@@ -15,7 +15,11 @@ export const BENCH_SCENARIOS: Scenario[] = [
   { name: 'hung, back 30 s after the reboot', initialHealth: 'hung', bootSeconds: 30 },
   { name: 'hung, back 90 s after the reboot', initialHealth: 'hung', bootSeconds: 90 },
   { name: 'hung, back 240 s after the reboot', initialHealth: 'hung', bootSeconds: 240 },
+  // Back just after a re-check (at 60 s): the worst wait for the recovered message, one interval.
+  { name: 'hung, back 61 s after the reboot', initialHealth: 'hung', bootSeconds: 61 },
   { name: 'hung, never back', initialHealth: 'hung', afterReboot: 'hung' },
+  // Connections accepted, never answered: every check waits for its whole timeout.
+  { name: 'frozen, back 90 s after the reboot', initialHealth: 'frozen', bootSeconds: 90 },
 ];
 
 /** List prices in us-east-1. */
