@@ -81,7 +81,7 @@ const REFUSED_ERRORS = [INVALID_EVENT_ERROR, 'SlackApiError', 'OpsGenieApiError'
  *   → (an earlier execution handles it) Already handled
  *   → (the instance carries the pause tag) Paused
  *   → Check instance → (healthy) All good
- *                    → Decide reboot → (not running, or budget spent) Notify not rebooted → Escalated without reboot
+ *                    → Decide reboot → (not running, budget spent, no address) Notify not rebooted → Escalated without reboot
  *                                    → (dry run) Notify would reboot → Dry run
  *                                    → Record reboot → Reboot instance → Wait for reboot → Re-check instance
  *                                      → Count re-check → (healthy) Notify recovered → Recovered
@@ -186,7 +186,7 @@ export function buildWorkflow(scope: Construct, settings: WorkflowSettings): sfn
     .next(new sfn.Succeed(scope, 'Escalated', { comment: 'The instance was still unhealthy at the deadline; a human was told.' }));
   const onNotRebooted = notifyTask(scope, 'Notify not rebooted', settings.escalation, 'NOT_REBOOTED', settings.instanceId)
     .next(new sfn.Succeed(scope, 'Escalated without reboot', {
-      comment: 'The instance failed its checks but was not running, or its reboot budget was spent; a human was told.',
+      comment: 'The instance failed its checks but was not running, its reboot budget was spent, or it had no address to check; a human was told.',
     }));
   const onDryRun = catchInto(notifyTask(scope, 'Notify would reboot', settings.dryRunNotifier, 'WOULD_REBOOT', settings.instanceId))
     .next(new sfn.Succeed(scope, 'Dry run', { comment: 'Dry run: the instance failed its checks; the reboot was announced, not done.' }));
