@@ -13,10 +13,9 @@
  */
 import { EC2Client, Instance } from '@aws-sdk/client-ec2';
 import { describeInstance } from './shared/instance-address';
-import { InvalidEventError } from './shared/invalid-event-error';
 import { logDecision } from './shared/log';
 import { Admission, AdmitEvent, CheckResult, RebootDecision, RebootGuardEvent } from './shared/types';
-import { describeValue, Fields, readOneOf, requireObject, requireString } from './shared/validate';
+import { invalid, readBoolean, readInteger, readOneOf, requireObject, requireString } from './shared/validate';
 
 const HANDLER = 'guard';
 const ec2 = new EC2Client({});
@@ -35,18 +34,6 @@ export const MAX_REBOOTS_PER_WINDOW = 10;
 
 /** A validated guard event. */
 export type GuardEvent = AdmitEvent | RebootGuardEvent;
-
-function invalid(field: string, expectation: string, value: unknown): InvalidEventError {
-  return new InvalidEventError(`${HANDLER}: \`${field}\` ${expectation}, got ${describeValue(value)}`);
-}
-
-function readInteger(fields: Fields, field: string, min: number, max: number): number {
-  const value = fields[field];
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw invalid(field, `must be an integer from ${min} to ${max}`, value);
-  }
-  return value;
-}
 
 /** Reads a time as Step Functions and the SDK give it (ISO 8601 or epoch seconds); NaN when unreadable. */
 export function toEpochMs(value: unknown): number {
@@ -70,28 +57,24 @@ export function readGuardEvent(event: unknown): GuardEvent {
     const executionId = requireString(HANDLER, fields, 'executionId');
     const executionStartTime = requireString(HANDLER, fields, 'executionStartTime');
     if (Number.isNaN(toEpochMs(executionStartTime))) {
-      throw invalid('executionStartTime', 'must be an ISO 8601 time', executionStartTime);
+      throw invalid(HANDLER, 'executionStartTime', 'must be an ISO 8601 time', executionStartTime);
     }
     const running = fields.runningExecutions;
     if (!Array.isArray(running)) {
-      throw invalid('runningExecutions', 'must be a list of executions', running);
+      throw invalid(HANDLER, 'runningExecutions', 'must be a list of executions', running);
     }
     return { step, instanceId, executionId, executionStartTime, runningExecutions: running };
   }
-  const dryRun = fields.dryRun;
-  if (typeof dryRun !== 'boolean') {
-    throw invalid('dryRun', 'must be true or false', dryRun);
-  }
   const checks = fields.checks ?? [];
   if (!Array.isArray(checks)) {
-    throw invalid('checks', 'must be a list of check results', checks);
+    throw invalid(HANDLER, 'checks', 'must be a list of check results', checks);
   }
   return {
     step,
     instanceId,
-    maxReboots: readInteger(fields, 'maxReboots', 1, MAX_REBOOTS_PER_WINDOW),
-    rebootWindowSeconds: readInteger(fields, 'rebootWindowSeconds', 60, 7 * 86_400),
-    dryRun,
+    maxReboots: readInteger(HANDLER, fields, 'maxReboots', 1, MAX_REBOOTS_PER_WINDOW),
+    rebootWindowSeconds: readInteger(HANDLER, fields, 'rebootWindowSeconds', 60, 7 * 86_400),
+    dryRun: readBoolean(HANDLER, fields, 'dryRun'),
     checks: checks as CheckResult[],
   };
 }

@@ -19,7 +19,7 @@ import { describeFetchError, isTimeoutError } from './shared/http';
 import { formatHostPort, resolveInstanceAddress } from './shared/instance-address';
 import { InvalidEventError } from './shared/invalid-event-error';
 import { AddressType, CheckResult, UrlCheckEvent } from './shared/types';
-import { describeValue, optionalString, readOneOf, readPort, requireObject, requireString, requireTimeoutMs } from './shared/validate';
+import { optionalString, readBoolean, readOneOf, readPort, requireObject, requireString, requireTimeoutMs } from './shared/validate';
 
 const HANDLER = 'url-check';
 const ec2 = new EC2Client({});
@@ -153,10 +153,7 @@ export function readUrlCheckEvent(event: unknown): UrlCheckSettings {
     throw new InvalidEventError(`${HANDLER}: ${(error as Error).message}`);
   }
   const timeoutMs = requireTimeoutMs(HANDLER, fields, 'timeoutMs');
-  const verifyCertificate = fields.verifyCertificate;
-  if (verifyCertificate !== undefined && verifyCertificate !== null && typeof verifyCertificate !== 'boolean') {
-    throw new InvalidEventError(`${HANDLER}: \`verifyCertificate\` must be true or false when set, got ${describeValue(verifyCertificate)}`);
-  }
+  const verifyCertificate = readBoolean(HANDLER, fields, 'verifyCertificate', true);
   return {
     instanceId,
     url: rawUrl !== undefined ? validateExplicitUrl(rawUrl) : undefined,
@@ -168,7 +165,7 @@ export function readUrlCheckEvent(event: unknown): UrlCheckSettings {
     healthyHttpCodes,
     healthyRanges,
     timeoutMs,
-    verifyCertificate: verifyCertificate !== false,
+    verifyCertificate,
   };
 }
 

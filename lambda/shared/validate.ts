@@ -28,7 +28,8 @@ export function describeValue(value: unknown): string {
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
-function invalid(handler: string, field: string, expectation: string, value: unknown): InvalidEventError {
+/** The error for a field that is not as expected: '<handler>: `<field>` <expectation>, got <value>'. */
+export function invalid(handler: string, field: string, expectation: string, value: unknown): InvalidEventError {
   return new InvalidEventError(`${handler}: \`${field}\` ${expectation}, got ${describeValue(value)}`);
 }
 
@@ -107,4 +108,28 @@ export function readOneOf<T extends string>(
     throw invalid(handler, field, `must be one of ${allowed.map((a) => `"${a}"`).join(', ')}`, value);
   }
   return match;
+}
+
+/** Reads an integer field from `min` to `max`. */
+export function readInteger(handler: string, fields: Fields, field: string, min: number, max: number): number {
+  const value = fields[field];
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw invalid(handler, field, `must be an integer from ${min} to ${max}`, value);
+  }
+  return value;
+}
+
+/**
+ * Reads a boolean field; returns `fallback` when the field is not set (`undefined` or `null`)
+ * and a fallback is given.
+ */
+export function readBoolean(handler: string, fields: Fields, field: string, fallback?: boolean): boolean {
+  const value = fields[field];
+  if ((value === undefined || value === null) && fallback !== undefined) {
+    return fallback;
+  }
+  if (typeof value !== 'boolean') {
+    throw invalid(handler, field, fallback !== undefined ? 'must be true or false when set' : 'must be true or false', value);
+  }
+  return value;
 }

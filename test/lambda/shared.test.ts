@@ -9,7 +9,7 @@ import { InvalidEventError } from '../../lambda/shared/invalid-event-error';
 import { logDecision, redactFields } from '../../lambda/shared/log';
 import { NOTIFICATION_KINDS, validateNotifyEvent } from '../../lambda/shared/notifier';
 import { clearSecretCache, getSecretString, SECRET_CACHE_TTL_MS } from '../../lambda/shared/secrets';
-import { describeValue, readOneOf, readPort, requireTimeoutMs } from '../../lambda/shared/validate';
+import { describeValue, readBoolean, readInteger, readOneOf, readPort, requireTimeoutMs } from '../../lambda/shared/validate';
 
 describe('InvalidEventError', () => {
   test('is an Error named InvalidEventError, which Step Functions matches on', () => {
@@ -45,6 +45,19 @@ describe('validate', () => {
     expect(readOneOf('h', { a: 'private' }, 'a', ['PUBLIC', 'PRIVATE'], 'PUBLIC')).toBe('PRIVATE');
     expect(readOneOf('h', {}, 'a', ['PUBLIC', 'PRIVATE'], 'PUBLIC')).toBe('PUBLIC');
     expect(() => readOneOf('h', { a: 3 }, 'a', ['PUBLIC', 'PRIVATE'])).toThrow('h: `a` must be one of "PUBLIC", "PRIVATE", got 3');
+  });
+
+  test('readBoolean takes only booleans, and its fallback only for a missing field', () => {
+    expect(readBoolean('h', { b: false }, 'b', true)).toBe(false);
+    expect(readBoolean('h', { b: null }, 'b', true)).toBe(true);
+    expect(() => readBoolean('h', { b: 'false' }, 'b', true)).toThrow('h: `b` must be true or false when set, got "false"');
+    expect(() => readBoolean('h', {}, 'b')).toThrow('h: `b` must be true or false, got nothing');
+  });
+
+  test('readInteger takes whole numbers within bounds', () => {
+    expect(readInteger('h', { n: 3 }, 'n', 1, 10)).toBe(3);
+    expect(() => readInteger('h', { n: 11 }, 'n', 1, 10)).toThrow('h: `n` must be an integer from 1 to 10, got 11');
+    expect(() => readInteger('h', { n: 1.5 }, 'n', 1, 10)).toThrow(InvalidEventError);
   });
 });
 
