@@ -299,9 +299,8 @@ export class CpuFirstLineSupport extends Construct {
       handler: 'guard',
       description: 'cdk-cpu-first-line-support: admits one incident per instance and decides whether to reboot',
       timeout: CHECK_FUNCTION_TIMEOUT,
+      describesInstances: true,
     });
-    // DescribeInstances supports no resource-level permissions: `*` is the narrowest scope.
-    guard.addToRolePolicy(new iam.PolicyStatement({ actions: ['ec2:DescribeInstances'], resources: ['*'] }));
     this.guardFunction = guard;
 
     const { gracePeriod, interval, deadline } = recheckPolicy(props.recheck);
@@ -466,17 +465,15 @@ export class CpuFirstLineSupport extends Construct {
   }
 
   private checkFunction(id: string, handler: 'url-check' | 'ssh-check', description: string, props: CpuFirstLineSupportProps): lambda.Function {
-    const fn = sharedFunction(this, {
+    return sharedFunction(this, {
       id,
       handler,
       description,
       timeout: CHECK_FUNCTION_TIMEOUT,
       vpc: props.vpc,
       vpcSubnets: props.vpcSubnets,
+      describesInstances: true,
     });
-    // DescribeInstances supports no resource-level permissions: `*` is the narrowest scope.
-    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['ec2:DescribeInstances'], resources: ['*'] }));
-    return fn;
   }
 }
 

@@ -2,6 +2,7 @@ import * as crypto from 'crypto';
 import * as path from 'path';
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Construct } from 'constructs';
@@ -36,6 +37,11 @@ export interface SharedFunctionOptions {
   readonly timeout: Duration;
   readonly vpc?: ec2.IVpc;
   readonly vpcSubnets?: ec2.SubnetSelection;
+  /**
+   * Whether the function looks instances up with `ec2:DescribeInstances`, which supports no
+   * resource-level permissions: it is granted on `*`, once, when the function is created.
+   */
+  readonly describesInstances?: boolean;
 }
 
 /**
@@ -69,6 +75,9 @@ export function sharedFunction(scope: Construct, options: SharedFunctionOptions)
       AWS_NODEJS_CONNECTION_REUSE_ENABLED: '1',
     },
   });
+  if (options.describesInstances) {
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['ec2:DescribeInstances'], resources: ['*'] }));
+  }
   acceptNagFindings(fn, [{
     id: 'Serverless-LambdaDLQ',
     reason: 'Step Functions invokes the function synchronously and handles its errors with retries and a catch; a dead-letter queue only serves asynchronous invocations.',
