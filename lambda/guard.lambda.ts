@@ -12,8 +12,9 @@
  * a malformed event throws InvalidEventError.
  */
 import { EC2Client, Instance } from '@aws-sdk/client-ec2';
-import { describeInstance } from './shared/instance-address';
+import { describeInstance, isNoAddressReason } from './shared/instance-address';
 import { logDecision } from './shared/log';
+import { formatUtc } from './shared/time';
 import { Admission, AdmitEvent, CheckResult, RebootDecision, RebootGuardEvent } from './shared/types';
 import { invalid, readBoolean, readInteger, readOneOf, requireObject, requireString } from './shared/validate';
 
@@ -149,10 +150,6 @@ export function describeWindow(seconds: number): string {
   return unit(seconds, 'second');
 }
 
-function formatTime(ms: number): string {
-  return `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
-}
-
 /** Decides 'REBOOT' for a described instance at `nowMs`. Pure. */
 export function decideReboot(event: RebootGuardEvent, instance: Instance | undefined, nowMs: number): RebootDecision {
   const { instanceId, maxReboots, rebootWindowSeconds } = event;
@@ -166,7 +163,7 @@ export function decideReboot(event: RebootGuardEvent, instance: Instance | undef
     return { ...base, verdict: 'NOT_RUNNING', reason: `instance ${instanceId} ${what}; only a running instance is rebooted, so it was not rebooted` };
   }
   const failed = (event.checks ?? []).filter((check) => check?.passed !== true);
-  if (failed.length > 0 && failed.every((check) => typeof check.reason === 'string' && check.reason.startsWith('no address'))) {
+  if (failed.length > 0 && failed.every((check) => isNoAddressReason(check.reason))) {
     return {
       ...base,
       verdict: 'NO_ADDRESS',
@@ -175,7 +172,7 @@ export function decideReboot(event: RebootGuardEvent, instance: Instance | undef
   }
   const window = describeWindow(rebootWindowSeconds);
   if (recent.length >= maxReboots) {
-    const times = recent.map(formatTime).join(', ');
+    const times = recent.map(formatUtc).join(', ');
     return {
       ...base,
       verdict: 'BUDGET_EXHAUSTED',

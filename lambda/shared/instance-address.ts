@@ -16,6 +16,14 @@ export type AddressLookup =
   | { readonly address: string; readonly reason?: undefined }
   | { readonly address?: undefined; readonly reason: string };
 
+/** How every reason for a missing address starts. */
+const NO_ADDRESS = 'no address';
+
+/** Whether a check's reason says it found no address to check (so a reboot cannot help). */
+export function isNoAddressReason(reason: unknown): boolean {
+  return typeof reason === 'string' && reason.startsWith(NO_ADDRESS);
+}
+
 /** EC2 errors that mean "there is no such instance", answered as a reason. */
 const INSTANCE_NOT_FOUND_ERRORS = new Set(['InvalidInstanceID.NotFound', 'InvalidInstanceID.Malformed']);
 
@@ -29,19 +37,19 @@ const STOPPED_STATES = new Set(['stopping', 'stopped']);
  */
 export function pickInstanceAddress(instance: Instance | undefined, instanceId: string, addressType: AddressType): AddressLookup {
   if (!instance) {
-    return { reason: `no address: instance ${instanceId} was not found` };
+    return { reason: `${NO_ADDRESS}: instance ${instanceId} was not found` };
   }
   const state = instance.State?.Name ?? 'unknown';
   if (GONE_STATES.has(state)) {
-    return { reason: `no address: instance ${instanceId} is ${state}` };
+    return { reason: `${NO_ADDRESS}: instance ${instanceId} is ${state}` };
   }
   const address = addressType === 'PRIVATE' ? instance.PrivateIpAddress : instance.PublicIpAddress;
   if (!address) {
     const kind = addressType === 'PRIVATE' ? 'private' : 'public';
-    return { reason: `no address: instance ${instanceId} has no ${kind} IP address (state: ${state})` };
+    return { reason: `${NO_ADDRESS}: instance ${instanceId} has no ${kind} IP address (state: ${state})` };
   }
   if (STOPPED_STATES.has(state)) {
-    return { reason: `no address: instance ${instanceId} is ${state}` };
+    return { reason: `${NO_ADDRESS}: instance ${instanceId} is ${state}` };
   }
   return { address };
 }
@@ -84,7 +92,7 @@ export async function describeInstance(ec2: EC2Client, instanceId: string): Prom
 export async function resolveInstanceAddress(ec2: EC2Client, instanceId: string, addressType: AddressType): Promise<AddressLookup> {
   const { instance, notFoundError } = await describeInstance(ec2, instanceId);
   if (notFoundError) {
-    return { reason: `no address: instance ${instanceId} was not found (${notFoundError})` };
+    return { reason: `${NO_ADDRESS}: instance ${instanceId} was not found (${notFoundError})` };
   }
   return pickInstanceAddress(instance, instanceId, addressType);
 }

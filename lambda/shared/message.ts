@@ -8,6 +8,7 @@
  * The event is read defensively: a missing or malformed field is left out of the message,
  * never printed as "undefined" or "null".
  */
+import { formatUtc } from './time';
 import { NotificationKind, NotifyEvent, RebootDecision } from './types';
 
 /** Marks a list item in {@link IncidentMessage.lines}. */
@@ -354,7 +355,7 @@ export function buildTitle(kind: NotificationKind, instanceId: string, region: s
 /** An ISO timestamp as "2024-05-01 10:00:00 UTC"; the input as given when unreadable. */
 export function formatTimestamp(iso: string): string {
   const ms = Date.parse(iso);
-  return Number.isNaN(ms) ? iso : `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+  return Number.isNaN(ms) ? iso : formatUtc(ms);
 }
 
 /** How long recovery took, or how long the instance has been failing; only for RECOVERED and UNRESPONSIVE. */
