@@ -37,6 +37,12 @@ export const HANDLERS_BY_FUNCTION_ID: Record<string, LocalHandler> = {
   CpuFirstLineSupportGuard: guard,
 };
 
+/** The EC2 SDK integrations the workflow uses, by action, as the client commands that run them here. */
+const EC2_COMMANDS: Record<string, new (input: any) => any> = {
+  rebootInstances: RebootInstancesCommand,
+  createTags: CreateTagsCommand,
+};
+
 /** Placeholder values for the pseudo parameters of a stack without an explicit environment. */
 const PSEUDO = { region: 'us-east-1', account: '123456789012', partition: 'aws' };
 
@@ -90,8 +96,8 @@ export function renderWorkflow(construct: CpuFirstLineSupport): RenderedWorkflow
     construct.recoveryFunction, construct.escalationFunction, construct.guardFunction]) {
     if (fn) functionsByArn[functionArn(stack.getLogicalId(fn.node.defaultChild as CfnResource))] = fn;
   }
-  const name = stack.resolve((construct.stateMachine.node.defaultChild as CfnResource).getAtt('Name'));
-  const stateMachineName = template.Resources[logicalId].Properties.StateMachineName ?? name;
+  // The construct always names its state machine.
+  const stateMachineName: string = template.Resources[logicalId].Properties.StateMachineName;
   const stateMachineArn = `arn:${PSEUDO.partition}:states:${env.region}:${env.account}:stateMachine:${stateMachineName}`;
   const result = { definition, functionsByArn, stateMachineArn };
   rendered.set(construct, result);
@@ -252,14 +258,12 @@ export async function runWorkflow(construct: CpuFirstLineSupport, options: RunOp
           lambdaDurationsMs.push(performance.now() - started);
         }
       };
-    } else if (state.Resource.endsWith(':states:::aws-sdk:ec2:rebootInstances')) {
+    } else if (state.Resource.includes(':states:::aws-sdk:ec2:')) {
+      const Command = EC2_COMMANDS[state.Resource.split(':states:::aws-sdk:ec2:')[1]];
+      if (!Command) throw new Error(`State "${name}" uses ${state.Resource}, which the local harness does not run`);
+      // Through the (mocked) EC2 client, answering as the SDK integration does: without metadata.
       taskResourceLocalHandlers[name] = async (input: any) => {
-        const output = await new EC2Client({}).send(new RebootInstancesCommand(input));
-        return { ...output, $metadata: undefined };
-      };
-    } else if (state.Resource.endsWith(':states:::aws-sdk:ec2:createTags')) {
-      taskResourceLocalHandlers[name] = async (input: any) => {
-        const output = await new EC2Client({}).send(new CreateTagsCommand(input));
+        const output = await new EC2Client({}).send(new Command(input));
         return { ...output, $metadata: undefined };
       };
     } else if (state.Resource.endsWith(':states:::aws-sdk:sfn:listExecutions')) {
