@@ -7,7 +7,7 @@
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { Duration } from 'aws-cdk-lib';
 import { CpuFirstLineSupport } from '../src';
-import { awsError } from './fakes';
+import { awsError, FakeApi } from './fakes';
 import { HANDLERS_BY_FUNCTION_ID, LocalHandler } from './harness';
 import { OPSGENIE_KEY_ARN, Scenario, SLACK_TOKEN_ARN } from './scenarios';
 
@@ -52,6 +52,16 @@ function failing(functionId: string, error: () => Error, times = Infinity): Reco
     },
   };
 }
+
+/** Makes the fake AWS API `api` throw `error` for its next `times` calls. */
+function apiFails(api: FakeApi, error: () => Error, times = Infinity): Scenario['inject'] {
+  return ({ aws }) => aws.failNext(api, error(), times);
+}
+
+/** EC2's throttling answer. */
+const ec2Throttled = () => awsError('RequestLimitExceeded', 'Request limit exceeded.', 503);
+/** EC2's answer to a call the role may not make. */
+const ec2Denied = () => awsError('UnauthorizedOperation', 'You are not authorized to perform this operation.', 403);
 
 function ledgerAt(msAgo: number): Record<string, string> {
   return { [CpuFirstLineSupport.REBOOT_LEDGER_TAG_KEY]: new Date(Date.now() - msAgo).toISOString() };
@@ -121,7 +131,7 @@ export const FAULTS: Fault[] = [
     response: 'Checks answer "no address"; not rebooted; OpsGenie is told it was not found',
     scenario: {
       initialHealth: 'hung',
-      inject: ({ aws }) => aws.failNext('DescribeInstances', awsError('InvalidInstanceID.NotFound', 'The instance ID does not exist'), Infinity),
+      inject: apiFails('DescribeInstances', () => awsError('InvalidInstanceID.NotFound', 'The instance ID does not exist')),
     },
     expected: { outcome: 'Escalated without reboot', reboots: 0, opsGenie: 1, text: /was not found/ },
   },
@@ -137,7 +147,7 @@ export const FAULTS: Fault[] = [
     response: 'Step Functions retries the task with backoff; the incident goes on',
     scenario: {
       initialHealth: 'hung',
-      inject: ({ aws }) => aws.failNext('DescribeInstances', awsError('RequestLimitExceeded', 'Request limit exceeded.', 503)),
+      inject: apiFails('DescribeInstances', ec2Throttled, 1),
     },
     expected: { outcome: 'Recovered', reboots: 1, slack: 1 },
   },
@@ -146,7 +156,7 @@ export const FAULTS: Fault[] = [
     response: 'Not rebooted: escalated as an error that names the AWS error',
     scenario: {
       initialHealth: 'hung',
-      inject: ({ aws }) => aws.failNext('DescribeInstances', awsError('UnauthorizedOperation', 'You are not authorized to perform this operation.', 403), Infinity),
+      inject: apiFails('DescribeInstances', ec2Denied),
     },
     expected: { outcome: 'Escalated after error', reboots: 0, opsGenie: 1, text: /UnauthorizedOperation/ },
   },
@@ -161,7 +171,7 @@ export const FAULTS: Fault[] = [
     response: 'Retried with backoff; the instance is rebooted once',
     scenario: {
       initialHealth: 'hung',
-      inject: ({ aws }) => aws.failNext('RebootInstances', awsError('RequestLimitExceeded', 'Request limit exceeded.', 503)),
+      inject: apiFails('RebootInstances', ec2Throttled, 1),
     },
     expected: { outcome: 'Recovered', reboots: 1, slack: 1 },
   },
@@ -170,7 +180,7 @@ export const FAULTS: Fault[] = [
     response: 'Retried, then escalated as an error; never reported as recovered',
     scenario: {
       initialHealth: 'hung',
-      inject: ({ aws }) => aws.failNext('RebootInstances', awsError('UnauthorizedOperation', 'You are not authorized to perform this operation.', 403), Infinity),
+      inject: apiFails('RebootInstances', ec2Denied),
     },
     expected: { outcome: 'Escalated after error', reboots: 0, opsGenie: 1, text: /UnauthorizedOperation/ },
   },
@@ -179,7 +189,7 @@ export const FAULTS: Fault[] = [
     response: 'Not rebooted, because the budget could not be kept; escalated as an error',
     scenario: {
       initialHealth: 'hung',
-      inject: ({ aws }) => aws.failNext('CreateTags', awsError('UnauthorizedOperation', 'You are not authorized to perform this operation.', 403), Infinity),
+      inject: apiFails('CreateTags', ec2Denied),
     },
     expected: { outcome: 'Escalated after error', reboots: 0, opsGenie: 1, text: /UnauthorizedOperation/ },
   },
@@ -194,7 +204,7 @@ export const FAULTS: Fault[] = [
     response: 'A configuration error, not a verdict: escalated, not rebooted',
     scenario: {
       initialHealth: 'hung',
-      inject: ({ aws }) => aws.failNext('GetHealthCheckStatus', awsError('NoSuchHealthCheck', 'A health check with the specified ID does not exist.', 404), Infinity),
+      inject: apiFails('GetHealthCheckStatus', () => awsError('NoSuchHealthCheck', 'A health check with the specified ID does not exist.', 404)),
     },
     expected: { outcome: 'Escalated after error', reboots: 0, opsGenie: 1, text: /does not exist/ },
   },
@@ -241,7 +251,7 @@ export const FAULTS: Fault[] = [
     response: 'Retried, then escalated as an error; nothing is rebooted without a decision',
     scenario: {
       initialHealth: 'hung',
-      handlerOverrides: failing('CpuFirstLineSupportGuard', () => awsError('RequestLimitExceeded', 'Request limit exceeded.', 503)),
+      handlerOverrides: failing('CpuFirstLineSupportGuard', ec2Throttled),
     },
     expected: { outcome: 'Escalated after error', reboots: 0, opsGenie: 1, text: /RequestLimitExceeded/ },
   },

@@ -3,10 +3,9 @@
  * in for the instance, Slack, OpsGenie and the AWS APIs; the workflow and the handlers
  * are the real ones. Used by `npx projen demo` and by the workflow tests.
  */
-import { GetHealthCheckStatusCommand } from '@aws-sdk/client-route-53';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { FakeInstance, FakeNotifiers, InstanceHealth, mockAws, ReceivedRequest } from './fakes';
+import { awsError, FakeInstance, FakeNotifiers, InstanceHealth, mockAws, ReceivedRequest } from './fakes';
 import { ExecutionRegistry, LocalHandler, RunReport, runWorkflow } from './harness';
 import { clearSecretCache } from '../lambda/shared/secrets';
 import { CpuFirstLineSupport, CpuFirstLineSupportProps, Notifier, OpsGenieEndpoint, OpsGeniePriority } from '../src';
@@ -149,9 +148,7 @@ export async function playScenario(scenario: Scenario, msPerSecond = 10): Promis
     if (scenario.slackAnswer) notifiers.slackAnswer = scenario.slackAnswer;
     if (scenario.opsGenieStatus) notifiers.opsGenieStatus = scenario.opsGenieStatus;
     if (scenario.route53Throttles) {
-      const throttled = new Error('Rate exceeded');
-      throttled.name = 'ThrottlingException';
-      aws.route53.on(GetHealthCheckStatusCommand).rejects(throttled);
+      aws.failNext('GetHealthCheckStatus', awsError('ThrottlingException', 'Rate exceeded'), Infinity);
     }
     instance.state = scenario.instanceState ?? 'running';
     instance.tags = { ...scenario.tags };
