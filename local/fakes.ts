@@ -203,6 +203,26 @@ export type SecretValues = Record<string, string>;
 /** The AWS API calls the fakes answer, by name. */
 export type FakeApi = 'DescribeInstances' | 'CreateTags' | 'RebootInstances' | 'GetHealthCheckStatus' | 'GetSecretValue';
 
+/** A failure planned for the next calls of a fake API: `trip()` throws it while calls remain. */
+export class PlannedFailure {
+  private error?: Error;
+  private times = 0;
+
+  /** Makes the next `times` calls throw `error` (`Infinity` for every call). */
+  public arm(error: Error, times = 1): void {
+    this.error = error;
+    this.times = times;
+  }
+
+  /** Throws the planned error if calls remain, counting this one. */
+  public trip(): void {
+    if (this.error && this.times > 0) {
+      this.times--;
+      throw this.error;
+    }
+  }
+}
+
 /** An AWS SDK error as the SDK throws it: a name, a message and the HTTP status. */
 export function awsError(name: string, message: string, httpStatusCode = 400): Error {
   return Object.assign(new Error(message), { name, $metadata: { httpStatusCode } });
@@ -218,14 +238,11 @@ export function mockAws(instance: FakeInstance, instanceId: string, secrets: Sec
   const ec2 = mockClient(EC2Client);
   const route53 = mockClient(Route53Client);
   const secretsManager = mockClient(SecretsManagerClient);
-  const failures = new Map<FakeApi, { error: Error; times: number }>();
-  /** Answers with `answer`, unless a failure was queued for `api` with `failNext`. */
+  const failures = new Map<FakeApi, PlannedFailure>();
+  const failure = (api: FakeApi) => failures.get(api) ?? failures.set(api, new PlannedFailure()).get(api)!;
+  /** Answers with `answer`, unless a failure was planned for `api` with `failNext`. */
   const fake = <I, O>(api: FakeApi, answer: (input: I) => O) => (input: I): O => {
-    const failure = failures.get(api);
-    if (failure && failure.times > 0) {
-      failure.times--;
-      throw failure.error;
-    }
+    failure(api).trip();
     return answer(input);
   };
 
@@ -276,7 +293,7 @@ export function mockAws(instance: FakeInstance, instanceId: string, secrets: Sec
     secretsManager,
     /** Makes the next `times` calls of `api` throw `error` (`Infinity` for every call). */
     failNext(api: FakeApi, error: Error, times = 1): void {
-      failures.set(api, { error, times });
+      failure(api).arm(error, times);
     },
     restore(): void {
       ec2.restore();

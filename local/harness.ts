@@ -10,6 +10,7 @@ import { CreateTagsCommand, RebootInstancesCommand, EC2Client } from '@aws-sdk/c
 import { CfnResource, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { PlannedFailure } from './fakes';
 import './polyfills';
 import { handler as guard } from '../lambda/guard.lambda';
 import { handler as opsGenieNotify } from '../lambda/opsgenie-notify.lambda';
@@ -148,11 +149,11 @@ export interface RunningExecution {
 export class ExecutionRegistry {
   private readonly running = new Map<string, RunningExecution>();
   private counter = 0;
-  private failure?: { error: Error; times: number };
+  private readonly failure = new PlannedFailure();
 
   /** Makes the next `times` `ListExecutions` calls throw `error`. */
   public failNext(error: Error, times = 1): void {
-    this.failure = { error, times };
+    this.failure.arm(error, times);
   }
 
   /** Registers a new execution of `stateMachineArn` and returns it. */
@@ -175,10 +176,7 @@ export class ExecutionRegistry {
 
   /** The running executions of a state machine, newest first, as `ListExecutions` orders them. */
   public list(stateMachineArn: string): RunningExecution[] {
-    if (this.failure && this.failure.times > 0) {
-      this.failure.times--;
-      throw this.failure.error;
-    }
+    this.failure.trip();
     return [...this.running.values()].filter((e) => e.StateMachineArn === stateMachineArn).reverse();
   }
 }
