@@ -9,7 +9,7 @@
  * never printed as "undefined" or "null".
  */
 import { formatUtc } from './time';
-import { NotificationKind, NotifyEvent, RebootDecision } from './types';
+import { NotificationKind, NotifyEvent, REBOOT_VERDICTS, RebootVerdict } from './types';
 
 /** Marks a list item in {@link IncidentMessage.lines}. */
 export const BULLET = '• ';
@@ -110,11 +110,9 @@ export function normalizeCheckResults(value: unknown): CheckOutcome[] {
 }
 
 /** The verdicts of a reboot decision. */
-const REBOOT_VERDICTS: readonly RebootDecision['verdict'][] = ['REBOOT', 'DRY_RUN', 'NOT_RUNNING', 'BUDGET_EXHAUSTED'];
-
 /** A reboot decision as read defensively from an event: only its readable fields. */
 export interface DecisionSummary {
-  readonly verdict?: RebootDecision['verdict'];
+  readonly verdict?: RebootVerdict;
   /** Never blank. */
   readonly reason?: string;
   /** Never blank. */
@@ -317,6 +315,8 @@ function verdictSentence(decision: DecisionSummary): string {
     }
     case 'DRY_RUN':
       return 'dry run: the instance would have been rebooted';
+    case 'NO_ADDRESS':
+      return 'the checks found no address to reach the instance; not rebooted';
     default:
       return 'the workflow decided to reboot the instance';
   }

@@ -155,6 +155,12 @@ export interface RebootGuardEvent {
   readonly checks?: CheckResult[];
 }
 
+/** Every verdict of the reboot decision; see `RebootDecision.verdict`. */
+export const REBOOT_VERDICTS = ['REBOOT', 'DRY_RUN', 'NOT_RUNNING', 'BUDGET_EXHAUSTED', 'NO_ADDRESS'] as const;
+
+/** A verdict of the reboot decision. */
+export type RebootVerdict = typeof REBOOT_VERDICTS[number];
+
 /** What the guard answers to 'REBOOT'. */
 export interface RebootDecision {
   /**
@@ -163,7 +169,7 @@ export interface RebootDecision {
    * BUDGET_EXHAUSTED: the reboot budget of the window is spent. NO_ADDRESS: every failed
    * check failed because the instance has no address to check, which a reboot cannot fix.
    */
-  readonly verdict: 'REBOOT' | 'DRY_RUN' | 'NOT_RUNNING' | 'BUDGET_EXHAUSTED' | 'NO_ADDRESS';
+  readonly verdict: RebootVerdict;
   /** One sentence for humans: why. */
   readonly reason: string;
   /** The instance's state, e.g. 'running' or 'stopped'; 'not found' when EC2 does not know it. */

@@ -295,6 +295,7 @@ describe('buildIncidentMessage for the kinds without a reboot', () => {
     [{ verdict: 'BUDGET_EXHAUSTED', rebootsInWindow: 2 }, 'Reboot decision: the reboot budget is spent (2 reboots in the window); not rebooted'],
     [{ verdict: 'BUDGET_EXHAUSTED', rebootsInWindow: 1.5 }, 'Reboot decision: the reboot budget is spent; not rebooted'],
     [{ verdict: 'DRY_RUN' }, 'Reboot decision: dry run: the instance would have been rebooted'],
+    [{ verdict: 'NO_ADDRESS' }, 'Reboot decision: the checks found no address to reach the instance; not rebooted'],
     [{ verdict: 42, reason: 'budget spent' }, 'Reboot decision: budget spent'],
   ])('a decision without a usable reason falls back to its verdict: %j', (decision, line) => {
     expect(describeDecision('NOT_REBOOTED', decision)).toEqual([line]);

@@ -291,4 +291,11 @@ describe('opsgenie-notify for the kinds without a reboot', () => {
     expect(alert.details).toMatchObject({ rebootVerdict: 'NOT_RUNNING', instanceState: 'stopping' });
     expect(alert.details).not.toHaveProperty('rebootReason');
   });
+
+  test('every verdict the guard answers reaches the details, NO_ADDRESS included', async () => {
+    const reason = 'the checks found no address to reach instance i-0abc1234567890def (no address: instance i-0abc1234567890def has no public IP address (state: running)); a reboot would not give it one, so it was not rebooted';
+    await handler(noRebootEvent('NOT_REBOOTED', { verdict: 'NO_ADDRESS', reason, instanceState: 'running', rebootsInWindow: 0, ledger: '' }));
+
+    expect(lastAlert().details).toMatchObject({ rebootVerdict: 'NO_ADDRESS', rebootReason: reason });
+  });
 });
