@@ -43,13 +43,12 @@ export class ExecutionFailures extends Construct {
   public readonly queue: sqs.Queue;
   public readonly alarm: cloudwatch.Alarm;
 
-  private readonly stateMachineArnPrefix: string;
   private readonly topics = new Set<sns.ITopic>();
 
   private constructor(scope: Stack, id: string) {
     super(scope, id);
     this.stateMachineNamePrefix = `CpuFirstLineSupport-${scope.node.addr.slice(0, 8)}-`;
-    this.stateMachineArnPrefix = scope.formatArn({
+    const stateMachineArnPrefix = scope.formatArn({
       service: 'states',
       resource: 'stateMachine',
       resourceName: this.stateMachineNamePrefix,
@@ -64,7 +63,7 @@ export class ExecutionFailures extends Construct {
         detail: {
           status: ['FAILED', 'TIMED_OUT', 'ABORTED'],
           // Custom-named state machines are appended by `watchStateMachine`.
-          stateMachineArn: [{ prefix: this.stateMachineArnPrefix }],
+          stateMachineArn: [{ prefix: stateMachineArnPrefix }],
         },
       },
     });

@@ -71,8 +71,9 @@ export type NotificationKind =
   /** The workflow itself hit an unexpected error; a human must look. */
   | 'ERROR'
   /**
-   * The instance failed its checks but was not rebooted: it is not running, or its
-   * reboot budget is spent. `decision.reason` says which; a human must look.
+   * The instance failed its checks but was not rebooted: it is not running, its reboot
+   * budget is spent, or its checks found no address. `decision.reason` says which; a human
+   * must look.
    */
   | 'NOT_REBOOTED'
   /** Dry run: the instance failed its checks and would have been rebooted. */
