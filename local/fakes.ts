@@ -14,7 +14,8 @@ import {
 import { GetHealthCheckStatusCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
-import { Server as SshServer, utils as sshUtils } from 'ssh2';
+import { Server as SshServer } from 'ssh2';
+import { SSH_HOST_KEY } from './ssh-host-key';
 
 /** How the fake instance behaves. */
 export type InstanceHealth =
@@ -77,7 +78,7 @@ export class FakeInstance {
         res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
       }
     });
-    this.ssh = new SshServer({ hostKeys: [sshUtils.generateKeyPairSync('ed25519').private] }, (client) => {
+    this.ssh = new SshServer({ hostKeys: [SSH_HOST_KEY] }, (client) => {
       client.on('authentication', (ctx) => ctx.reject());
       client.on('error', () => undefined);
     });

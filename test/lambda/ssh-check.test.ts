@@ -1,12 +1,13 @@
 import * as net from 'node:net';
 import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
-import { Server, utils } from 'ssh2';
+import { Server } from 'ssh2';
 import { captureConsole, closedPort, LocalTcpServer, startTcpServer, waitFor } from './support/local-servers';
 import { CHECK_OVERHEAD_MS } from '../../lambda/shared/check-result';
 import { InvalidEventError } from '../../lambda/shared/invalid-event-error';
 import { SshCheckEvent } from '../../lambda/shared/types';
 import { describeSshError, handler, probeSsh, PROBE_USERNAME } from '../../lambda/ssh-check.lambda';
+import { SSH_HOST_KEY } from '../../local/ssh-host-key';
 
 const ec2Mock = mockClient(EC2Client);
 const INSTANCE_ID = 'i-0123456789abcdef0';
@@ -18,8 +19,7 @@ const offeredUsernames: string[] = [];
 const offeredMethods: string[] = [];
 
 beforeAll(async () => {
-  const hostKey = utils.generateKeyPairSync('ed25519').private;
-  sshServer = new Server({ hostKeys: [hostKey] }, (client) => {
+  sshServer = new Server({ hostKeys: [SSH_HOST_KEY] }, (client) => {
     client.on('authentication', (ctx) => {
       offeredUsernames.push(ctx.username);
       offeredMethods.push(ctx.method);
