@@ -26,9 +26,35 @@ export interface CheckResult {
   readonly target?: string;
 }
 
+/**
+ * What the workflow knows about the instance, from its own `DescribeInstances` call (the
+ * `ec2:describeInstances` SDK integration, retried by Step Functions), as the guard's INSPECT
+ * step reads it. The checks and the reboot decision use this view: none of them calls EC2, so
+ * a slow or failing lookup is a workflow error, never a failed check.
+ */
+export interface InstanceView {
+  readonly instanceId: string;
+  /** Whether EC2 knows the instance. */
+  readonly found: boolean;
+  /** The EC2 state name ('running', 'stopped', ...); 'not found' when `found` is false. */
+  readonly state: string;
+  /** The public IPv4 address, when the instance has one. */
+  readonly publicIp?: string;
+  /** The private IPv4 address, when the instance has one. */
+  readonly privateIp?: string;
+  /** Whether the pause tag pauses the workflow (present, with any value but "false"). */
+  readonly paused: boolean;
+  /** The pause tag's value, when it pauses the workflow. */
+  readonly pauseTagValue?: string;
+  /** The reboot-ledger tag's value; '' when the instance has none. */
+  readonly rebootLedger: string;
+}
+
 /** Input of `url-check.lambda.ts`. */
 export interface UrlCheckEvent {
   readonly instanceId: string;
+  /** The instance as looked up in this run; needed unless `url` is set. */
+  readonly instance?: InstanceView;
   /** An explicit URL; when set, protocol/port/path/addressType are ignored. */
   readonly url?: string;
   /** 'http' or 'https', used with the instance's address. */
@@ -52,6 +78,8 @@ export interface UrlCheckEvent {
 /** Input of `ssh-check.lambda.ts`. */
 export interface SshCheckEvent {
   readonly instanceId: string;
+  /** The instance as looked up in this run. */
+  readonly instance: InstanceView;
   readonly port: number;
   readonly addressType: AddressType;
   readonly timeoutMs: number;
@@ -60,6 +88,11 @@ export interface SshCheckEvent {
 /** Input of `route53-check.lambda.ts`. */
 export interface Route53CheckEvent {
   readonly healthCheckId: string;
+  /**
+   * The `HealthCheckObservations` of `GetHealthCheckStatus`, as the Step Functions SDK
+   * integration (`route53:getHealthCheckStatus`) answers them; the function only judges them.
+   */
+  readonly observations: ReadonlyArray<{ readonly Region?: string; readonly IPAddress?: string; readonly StatusReport?: { readonly Status?: string; readonly CheckedTime?: string | number } }>;
 }
 
 /** What a notification is about. */
