@@ -1,42 +1,60 @@
 /**
- * The Route 53 check: reads the current status of a Route 53 health check and judges it the
- * way Route 53 does: healthy while more than 18% of its checkers report healthy.
+ * The Route 53 check: judges the current status of a Route 53 health check the way Route 53
+ * does: healthy while more than 18% of its checkers report healthy.
  *
- * No observations is a failed result. API errors are thrown: transient ones (throttling, 5xx)
- * so that Step Functions retries, the others (a deleted health check, a missing permission)
- * because they say nothing about the instance and must not lead to a reboot: the workflow
- * escalates them to a human. A malformed event throws InvalidEventError.
+ * The function calls no AWS API: the state machine reads the status itself
+ * (`route53:getHealthCheckStatus` through the Step Functions SDK integration, with its own
+ * retries, so a slow, throttled or failing call is a workflow error that never leads to a
+ * reboot) and hands the `HealthCheckObservations` over in the event. No observations is a
+ * failed result; a malformed event throws InvalidEventError.
  */
-import { GetHealthCheckStatusCommand, HealthCheckObservation, Route53Client } from '@aws-sdk/client-route-53';
-import { errorMessage, errorName, isTransientAwsError } from './shared/aws-errors';
 import { completeCheck } from './shared/check-result';
 import { CheckResult, Route53CheckEvent } from './shared/types';
-import { requireObject, requireString } from './shared/validate';
+import { invalid, requireObject, requireString } from './shared/validate';
 
 const HANDLER = 'route53-check';
-const route53 = new Route53Client({});
 
 /** Route 53 considers an endpoint healthy while more than this share of checkers report it healthy. */
 export const HEALTHY_CHECKER_THRESHOLD = 0.18;
 
+/**
+ * One checker's observation, as `GetHealthCheckStatus` answers it (PascalCase, as both the SDK
+ * and the Step Functions SDK integration give it; `CheckedTime` may be a string or a number).
+ * Only `Region` and `StatusReport.Status` are read.
+ */
+export type HealthCheckObservation = Route53CheckEvent['observations'][number];
+
 /** The validated event. */
 export interface Route53CheckSettings {
   readonly healthCheckId: string;
+  readonly observations: readonly HealthCheckObservation[];
 }
 
 /**
- * Validates the event.
+ * Validates the event: `healthCheckId` and `observations`, the `HealthCheckObservations` list
+ * of `GetHealthCheckStatus` (each an object; fields it lacks make that checker count as unhealthy).
  *
- * @throws InvalidEventError when `healthCheckId` is missing or not a string
+ * @throws InvalidEventError naming the field, the value and what is allowed
  */
 export function readRoute53CheckEvent(event: unknown): Route53CheckSettings {
   const fields = requireObject(HANDLER, event);
-  return { healthCheckId: requireString(HANDLER, fields, 'healthCheckId') };
+  const healthCheckId = requireString(HANDLER, fields, 'healthCheckId');
+  const observations = fields.observations;
+  if (!Array.isArray(observations)) {
+    throw invalid(HANDLER, 'observations', 'must be the list of HealthCheckObservations of GetHealthCheckStatus', observations);
+  }
+  observations.forEach((observation: unknown, index) => {
+    if (typeof observation !== 'object' || observation === null || Array.isArray(observation)) {
+      throw invalid(HANDLER, `observations[${index}]`, 'must be an observation object (Region, IPAddress, StatusReport)', observation);
+    }
+  });
+  return { healthCheckId, observations: observations as HealthCheckObservation[] };
 }
 
 /** Whether one checker reports healthy: its status starts with "Success". */
 export function isHealthyObservation(observation: HealthCheckObservation): boolean {
-  return observation.StatusReport?.Status?.startsWith('Success') === true;
+  const status = observation?.StatusReport?.Status;
+  return typeof status === 'string' && status.startsWith('Success');
 }
 
 function formatPercent(ratio: number): string {
@@ -60,34 +78,20 @@ export function judgeHealthCheckObservations(
   let reason = `${healthy} of ${observations.length} Route 53 checkers report healthy (${formatPercent(ratio)}, needs more than ${formatPercent(HEALTHY_CHECKER_THRESHOLD)})`;
   const example = observations.find((observation) => !isHealthyObservation(observation));
   if (!passed && example) {
-    const status = example.StatusReport?.Status?.trim() || 'no status';
-    reason += `; e.g. ${example.Region ?? 'a checker'}: ${status.length > 200 ? `${status.slice(0, 199)}…` : status}`;
+    const rawStatus = example.StatusReport?.Status;
+    const status = (typeof rawStatus === 'string' ? rawStatus.trim() : '') || 'no status';
+    const region = typeof example.Region === 'string' && example.Region !== '' ? example.Region : 'a checker';
+    reason += `; e.g. ${region}: ${status.length > 200 ? `${status.slice(0, 199)}…` : status}`;
   }
   return { passed, reason };
 }
 
 /** Runs the Route 53 check for a validated event. */
-export async function runRoute53Check(settings: Route53CheckSettings, client: Route53Client = route53): Promise<CheckResult> {
+export function runRoute53Check(settings: Route53CheckSettings): CheckResult {
   const startedAtMs = Date.now();
-  const { healthCheckId } = settings;
-  const logFields = { healthCheckId };
-  let observations: HealthCheckObservation[];
-  try {
-    const answer = await client.send(new GetHealthCheckStatusCommand({ HealthCheckId: healthCheckId }));
-    observations = answer.HealthCheckObservations ?? [];
-  } catch (error) {
-    if (isTransientAwsError(error)) {
-      throw error;
-    }
-    // A configuration error, not a verdict on the instance: never let it cause a reboot.
-    const failure = new Error(errorName(error) === 'NoSuchHealthCheck'
-      ? `Route 53 health check ${healthCheckId} does not exist (NoSuchHealthCheck)`
-      : `Route 53 GetHealthCheckStatus for ${healthCheckId} failed: ${errorName(error)}: ${errorMessage(error)}`);
-    failure.name = errorName(error);
-    throw failure;
-  }
+  const { healthCheckId, observations } = settings;
   const outcome = judgeHealthCheckObservations(observations, healthCheckId);
-  return completeCheck('route53', startedAtMs, { ...outcome, target: healthCheckId }, logFields);
+  return completeCheck('route53', startedAtMs, { ...outcome, target: healthCheckId }, { healthCheckId, checkers: observations.length });
 }
 
 /** Lambda entry point. */

@@ -3,20 +3,20 @@
  * instance. No credentials are sent: a server that completes the handshake is alive even
  * though it then rejects the login.
  *
+ * The address comes from the event's `instance`, the instance as the workflow looked it up in
+ * this run: the check calls no AWS API, so the whole timeout goes to the probe.
+ *
  * Every failure is a failed result (never a throw): refused or unreachable port, a server
  * that does not speak SSH, no handshake within the timeout, an instance without the address.
- * Throws only InvalidEventError for a malformed event, and AWS errors other than "no such
- * instance" from DescribeInstances.
+ * Throws only InvalidEventError for a malformed event.
  */
-import { EC2Client } from '@aws-sdk/client-ec2';
 import { Client } from 'ssh2';
 import { completeCheck, probeWaitMs } from './shared/check-result';
-import { formatHostPort, resolveInstanceAddress } from './shared/instance-address';
-import { AddressType, CheckResult, SshCheckEvent } from './shared/types';
+import { formatHostPort, pickInstanceAddress, readInstanceView } from './shared/instance-address';
+import { AddressType, CheckResult, InstanceView, SshCheckEvent } from './shared/types';
 import { readOneOf, readPort, requireObject, requireString, requireTimeoutMs } from './shared/validate';
 
 const HANDLER = 'ssh-check';
-const ec2 = new EC2Client({});
 
 /** The user name offered to the server; no password or key is ever sent. */
 export const PROBE_USERNAME = 'cpu-first-line-support';
@@ -25,6 +25,8 @@ const ADDRESS_TYPES: readonly AddressType[] = ['PUBLIC', 'PRIVATE'];
 /** The validated event. */
 export interface SshCheckSettings {
   readonly instanceId: string;
+  /** The instance as the workflow looked it up in this run. */
+  readonly instance: InstanceView;
   readonly port: number;
   readonly addressType: AddressType;
   readonly timeoutMs: number;
@@ -37,8 +39,10 @@ export interface SshCheckSettings {
  */
 export function readSshCheckEvent(event: unknown): SshCheckSettings {
   const fields = requireObject(HANDLER, event);
+  const instanceId = requireString(HANDLER, fields, 'instanceId');
   return {
-    instanceId: requireString(HANDLER, fields, 'instanceId'),
+    instanceId,
+    instance: readInstanceView(HANDLER, fields, instanceId),
     port: readPort(HANDLER, fields, 'port', 22),
     addressType: readOneOf(HANDLER, fields, 'addressType', ADDRESS_TYPES, 'PUBLIC'),
     timeoutMs: requireTimeoutMs(HANDLER, fields, 'timeoutMs'),
@@ -137,10 +141,10 @@ export function probeSsh(host: string, port: number, timeoutMs: number, waitMs =
 }
 
 /** Runs the SSH check for a validated event. */
-export async function runSshCheck(settings: SshCheckSettings, client: EC2Client = ec2): Promise<CheckResult> {
+export async function runSshCheck(settings: SshCheckSettings): Promise<CheckResult> {
   const startedAtMs = Date.now();
-  const logFields = { instanceId: settings.instanceId };
-  const lookup = await resolveInstanceAddress(client, settings.instanceId, settings.addressType);
+  const logFields = { instanceId: settings.instanceId, instanceState: settings.instance.state };
+  const lookup = pickInstanceAddress(settings.instance, settings.addressType);
   if (lookup.address === undefined) {
     return completeCheck('ssh', startedAtMs, { passed: false, reason: lookup.reason }, logFields);
   }

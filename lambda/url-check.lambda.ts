@@ -2,27 +2,30 @@
  * The URL check: one HTTP request to the instance (or to an explicit URL), judged by its
  * status code like an ELB health check. Redirects are not followed: a 3xx is judged by its code.
  *
- * Every failure to get a healthy answer is a failed result (never a throw): timeout, refused
- * connection, DNS, TLS, a certificate that is not accepted, unhealthy status, an instance
- * without the address. Throws only InvalidEventError for a malformed event, and AWS errors
- * other than "no such instance" from DescribeInstances (so Step Functions retries throttling,
- * and a missing permission surfaces).
+ * The instance's address comes from the event's `instance`, the instance as the workflow looked
+ * it up in this run: the check calls no AWS API, so the whole timeout goes to the probe.
+ *
+ * Every failure to get a healthy answer is a failed result: timeout, refused connection, DNS,
+ * a TLS failure such as a server that does not speak TLS, unhealthy status, an instance without
+ * the address. Two things are thrown instead, because they say nothing about the instance and
+ * must never lead to a reboot: {@link CertificateError}, for a certificate that was not accepted
+ * (expired, self-signed, issued for another name: a configuration error that a reboot cannot
+ * fix), and InvalidEventError for a malformed event.
  *
  * The request is made with `node:http`/`node:https` rather than `fetch`, because only they can
  * skip certificate verification (`verifyCertificate: false`) without bundling `undici`.
  */
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { EC2Client } from '@aws-sdk/client-ec2';
 import { completeCheck, probeWaitMs } from './shared/check-result';
 import { describeFetchError, isTimeoutError } from './shared/http';
-import { formatHostPort, resolveInstanceAddress } from './shared/instance-address';
+import { formatHostPort, pickInstanceAddress, readInstanceView } from './shared/instance-address';
 import { InvalidEventError } from './shared/invalid-event-error';
-import { AddressType, CheckResult, UrlCheckEvent } from './shared/types';
+import { logDecision } from './shared/log';
+import { AddressType, CheckResult, InstanceView, UrlCheckEvent } from './shared/types';
 import { optionalString, readBoolean, readOneOf, readPort, requireObject, requireString, requireTimeoutMs } from './shared/validate';
 
 const HANDLER = 'url-check';
-const ec2 = new EC2Client({});
 
 /** The methods a URL check may use (the same list the construct accepts); no body is sent. */
 export const ALLOWED_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
@@ -41,6 +44,8 @@ export interface StatusRange {
 /** Where and how to request, validated. Either `url` or the instance-address parts are used. */
 export interface UrlCheckSettings {
   readonly instanceId: string;
+  /** The instance as the workflow looked it up in this run; set whenever `url` is not. */
+  readonly instance?: InstanceView;
   readonly url?: string;
   readonly protocol: 'http' | 'https';
   readonly port: number;
@@ -129,7 +134,7 @@ function validateExplicitUrl(url: string): string {
 
 /**
  * Validates the event and fills in defaults (protocol http, port 80/443, path '/', address
- * PUBLIC).
+ * PUBLIC). `instance` is required unless `url` is set, and checked whenever it is present.
  *
  * @throws InvalidEventError naming the field, the value and what is allowed
  */
@@ -137,6 +142,9 @@ export function readUrlCheckEvent(event: unknown): UrlCheckSettings {
   const fields = requireObject(HANDLER, event);
   const instanceId = requireString(HANDLER, fields, 'instanceId');
   const rawUrl = optionalString(HANDLER, fields, 'url');
+  const instance = rawUrl === undefined || (fields.instance !== undefined && fields.instance !== null)
+    ? readInstanceView(HANDLER, fields, instanceId)
+    : undefined;
   const protocol = readOneOf(HANDLER, fields, 'protocol', PROTOCOLS, 'http');
   const port = readPort(HANDLER, fields, 'port', DEFAULT_PORTS[protocol]);
   const path = optionalString(HANDLER, fields, 'path') ?? '/';
@@ -156,6 +164,7 @@ export function readUrlCheckEvent(event: unknown): UrlCheckSettings {
   const verifyCertificate = readBoolean(HANDLER, fields, 'verifyCertificate', true);
   return {
     instanceId,
+    instance,
     url: rawUrl !== undefined ? validateExplicitUrl(rawUrl) : undefined,
     protocol,
     port,
@@ -169,30 +178,76 @@ export function readUrlCheckEvent(event: unknown): UrlCheckSettings {
   };
 }
 
+/**
+ * Thrown by the URL check when an https server's certificate was not accepted: expired, not
+ * yet valid, self-signed, from an unknown authority, or issued for another name. The server
+ * answered the TLS handshake, so this is a mistake in the configuration (the certificate, or
+ * the URL checked), not a sign of a sick instance: a reboot cannot fix it, so the workflow must
+ * not retry it and must escalate it without rebooting. Step Functions sees the error name
+ * `CertificateError`; the message names the host, the problem and the fix.
+ */
+export class CertificateError extends Error {
+  /** The server whose certificate was not accepted, as `host:port`. */
+  public readonly host: string;
+  /** What is wrong with it, e.g. "self-signed certificate (DEPTH_ZERO_SELF_SIGNED_CERT)". */
+  public readonly problem: string;
+
+  constructor(host: string, problem: string) {
+    super(`the TLS certificate of ${host} was not accepted: ${problem}. `
+      + 'This is a configuration error, not a sign that the instance is unwell: fix the certificate '
+      + '(or check a URL whose host name it is issued for), or set urlCheck.verifyCertificate: false '
+      + 'to check this server without verifying its certificate');
+    this.name = 'CertificateError';
+    this.host = host;
+    this.problem = problem;
+  }
+}
+
 /** Whether an error of a request is a certificate that was not accepted. */
 export function isCertificateError(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' && CERTIFICATE_ERROR_CODE.test(code);
 }
 
+/** An error's code and message, the message on one line without trailing colons. */
+function codeAndMessage(error: unknown): { code?: string; message: string } {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  return {
+    code: typeof code === 'string' ? code : undefined,
+    message: typeof message === 'string' ? message.replace(/[\s:]+$/, '').replace(/\s+/g, ' ').trim() : '',
+  };
+}
+
+/** `host:port` of a URL, or the URL as given when it cannot be parsed. */
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
+}
+
 /**
- * Why a request got no answer, in words and on one line. A certificate that was not accepted
- * names the opt-out; another TLS failure gives OpenSSL's reason instead of its raw error string.
+ * The {@link CertificateError} for a request's error when it is a certificate that was not
+ * accepted; `undefined` for every other error (a timeout included).
+ */
+export function certificateErrorOf(error: unknown, url: string): CertificateError | undefined {
+  if (isTimeoutError(error) || !isCertificateError(error)) {
+    return undefined;
+  }
+  const { code, message } = codeAndMessage(error);
+  return new CertificateError(hostOf(url), message !== '' ? `${message} (${code})` : `${code}`);
+}
+
+/**
+ * Why a request got no answer, in words and on one line. A TLS failure gives OpenSSL's reason
+ * instead of its raw error string. (A certificate that was not accepted is not described here:
+ * it is thrown as a {@link CertificateError}.)
  */
 export function describeProbeError(error: unknown, url: string, timeoutMs: number): string {
-  const { code, message: rawMessage } = (error ?? {}) as { code?: unknown; message?: unknown };
-  const message = typeof rawMessage === 'string' ? rawMessage.replace(/[\s:]+$/, '').replace(/\s+/g, ' ').trim() : '';
-  let host = url;
-  try {
-    host = new URL(url).host;
-  } catch {
-    // keep the URL as given
-  }
-  if (!isTimeoutError(error) && typeof code === 'string') {
-    if (isCertificateError(error)) {
-      return `the TLS certificate of ${host} was not accepted: ${message !== '' ? `${message} (${code})` : code}; `
-        + 'to check this server without verifying its certificate, set urlCheck.verifyCertificate: false';
-    }
+  const { code, message } = codeAndMessage(error);
+  const host = hostOf(url);
+  if (!isTimeoutError(error) && code !== undefined) {
     if (TLS_ERROR_CODE.test(code)) {
       const reason = OPENSSL_REASON.exec(message)?.[1].trim() ?? message;
       return `TLS error talking to ${host}: ${reason !== '' ? `${reason} (${code})` : code}`;
@@ -245,7 +300,12 @@ export function requestStatus(url: string, method: string, timeoutMs: number, ve
   });
 }
 
-/** Sends one request and judges the status, waiting at most `waitMs` (default the check's timeout). Never throws. */
+/**
+ * Sends one request and judges the status, waiting at most `waitMs` (default the check's
+ * timeout). Every failure to get a healthy answer is a failed outcome.
+ *
+ * @throws CertificateError when the server's certificate was not accepted
+ */
 export async function probeUrl(
   url: string,
   settings: Pick<UrlCheckSettings, 'method' | 'healthyRanges' | 'healthyHttpCodes' | 'timeoutMs'> & { readonly verifyCertificate?: boolean },
@@ -257,6 +317,10 @@ export async function probeUrl(
   try {
     status = await requestStatus(url, method, timeoutMs, verifyCertificate, waitMs);
   } catch (error) {
+    const certificateError = certificateErrorOf(error, url);
+    if (certificateError) {
+      throw certificateError;
+    }
     return { passed: false, reason: describeProbeError(error, url, timeoutMs) };
   }
   const passed = isHealthyStatus(status, healthyRanges);
@@ -267,19 +331,34 @@ export async function probeUrl(
     : { passed, reason: `HTTP ${status} from ${url}, expected ${healthyHttpCodes}${note ? ` (${note})` : ''}` };
 }
 
-/** Runs the URL check for a validated event. */
-export async function runUrlCheck(settings: UrlCheckSettings, client: EC2Client = ec2): Promise<CheckResult> {
+/**
+ * Runs the URL check for a validated event.
+ *
+ * @throws CertificateError when the server's certificate was not accepted
+ */
+export async function runUrlCheck(settings: UrlCheckSettings): Promise<CheckResult> {
   const startedAtMs = Date.now();
   const logFields = { instanceId: settings.instanceId, method: settings.method, verifyCertificate: settings.verifyCertificate };
   let url = settings.url;
   if (url === undefined) {
-    const lookup = await resolveInstanceAddress(client, settings.instanceId, settings.addressType);
+    if (settings.instance === undefined) {
+      throw new InvalidEventError(`${HANDLER}: \`instance\` is needed when \`url\` is not set`);
+    }
+    const lookup = pickInstanceAddress(settings.instance, settings.addressType);
     if (lookup.address === undefined) {
       return completeCheck('url', startedAtMs, { passed: false, reason: lookup.reason }, logFields);
     }
     url = buildTargetUrl(settings.protocol, lookup.address, settings.port, settings.path);
   }
-  const outcome = await probeUrl(url, settings, probeWaitMs(settings.timeoutMs, startedAtMs));
+  let outcome: { passed: boolean; reason: string };
+  try {
+    outcome = await probeUrl(url, settings, probeWaitMs(settings.timeoutMs, startedAtMs));
+  } catch (error) {
+    if (error instanceof CertificateError) {
+      logDecision(HANDLER, 'certificate-error', { ...logFields, target: url, reason: error.message });
+    }
+    throw error;
+  }
   return completeCheck('url', startedAtMs, { ...outcome, target: url }, logFields);
 }
 

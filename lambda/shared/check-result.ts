@@ -4,9 +4,9 @@ import { CheckName, CheckResult } from './types';
 
 /**
  * The part of a check's timeout kept for what happens around the probe: invoking the
- * function and handing the answer back to Step Functions. A check answers within its
- * timeout, address lookup included, so that a run's verdict comes within the slowest
- * check's timeout.
+ * function and handing the answer back to Step Functions. The probe gets all the rest: a
+ * check calls no AWS API (the workflow hands it the instance as it looked it up), so a slow
+ * API cannot eat the probe's time, and a run's verdict comes within the slowest check's timeout.
  */
 export const CHECK_OVERHEAD_MS = 200;
 

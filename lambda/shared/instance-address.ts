@@ -1,15 +1,27 @@
 /**
- * Finding the IP address a check connects to, from EC2 `DescribeInstances`.
+ * The instance as the workflow sees it, and the address a check connects to.
+ *
+ * The checks never call EC2: the state machine describes the instance once per run (the
+ * `ec2:describeInstances` SDK integration, retried by Step Functions), the guard turns the
+ * answer into an {@link InstanceView} with {@link toInstanceView}, and the checks pick their
+ * address from that view with {@link pickInstanceAddress}. A slow or failing lookup is thus a
+ * workflow error, never a failed check that reboots a healthy instance.
  *
  * A missing, terminated or stopped instance, or one without the requested address, is an
- * answer ("no address: ..."), because the check then simply fails. Throttling and 5xx errors
- * are thrown so Step Functions retries the task, and so are other API errors (for example a
- * missing IAM permission): a broken setup must surface as a workflow error, not as a failed
- * check that reboots a healthy instance.
+ * answer ("no address: ..."), because the check then simply fails; the guard recognises these
+ * reasons with {@link isNoAddressReason} and does not reboot for them.
+ *
+ * Pure, and free of the AWS SDK: the check handlers' bundles load nothing of it.
  */
-import { DescribeInstancesCommand, EC2Client, Instance } from '@aws-sdk/client-ec2';
-import { errorName } from './aws-errors';
-import { AddressType } from './types';
+import { isIP } from 'node:net';
+import { AddressType, InstanceView } from './types';
+import { Fields, invalid } from './validate';
+
+/** While an instance carries this tag (with any value but "false"), the workflow only records alarms. */
+export const PAUSE_TAG_KEY = 'cpu-first-line-support:paused';
+
+/** The tag on the instance that holds the times of the library's recent reboots, space-separated. */
+export const REBOOT_LEDGER_TAG_KEY = 'cpu-first-line-support:reboots';
 
 /** The outcome of an address lookup: an address to connect to, or why there is none. */
 export type AddressLookup =
@@ -24,26 +36,89 @@ export function isNoAddressReason(reason: unknown): boolean {
   return typeof reason === 'string' && reason.startsWith(NO_ADDRESS);
 }
 
-/** EC2 errors that mean "there is no such instance", answered as a reason. */
-const INSTANCE_NOT_FOUND_ERRORS = new Set(['InvalidInstanceID.NotFound', 'InvalidInstanceID.Malformed']);
-
 /** States in which an instance answers nobody. */
 const GONE_STATES = new Set(['shutting-down', 'terminated']);
 const STOPPED_STATES = new Set(['stopping', 'stopped']);
 
+/** The state of an instance EC2 does not know. */
+export const NOT_FOUND_STATE = 'not found';
+
 /**
- * Picks the address of `instance` for `addressType`, or explains why there is none.
- * Pure: `instance` is the first instance of a `DescribeInstances` answer, if any.
+ * One instance of a `DescribeInstances` answer, as far as the workflow reads it: the PascalCase
+ * fields of the EC2 API, which both the SDK and the Step Functions SDK integration answer with.
+ * Declared here, structurally, so that no handler loads the AWS SDK for its types.
  */
-export function pickInstanceAddress(instance: Instance | undefined, instanceId: string, addressType: AddressType): AddressLookup {
+export interface DescribedInstance {
+  readonly InstanceId?: string;
+  readonly State?: { readonly Name?: string };
+  readonly PublicIpAddress?: string;
+  readonly PrivateIpAddress?: string;
+  readonly Tags?: ReadonlyArray<{ readonly Key?: string; readonly Value?: string }>;
+}
+
+/** The `Reservations` of a `DescribeInstances` answer, as far as the workflow reads them. */
+export type DescribedInstanceReservations = ReadonlyArray<{ readonly Instances?: readonly DescribedInstance[] }>;
+
+/**
+ * The instance `instanceId` in the `Reservations` of a `DescribeInstances` answer, or
+ * `undefined` when they hold none (no reservations, reservations without instances). An
+ * instance without an ID counts as the one asked for, since the call asked for exactly one.
+ */
+export function findDescribedInstance(reservations: DescribedInstanceReservations | undefined, instanceId: string): DescribedInstance | undefined {
+  return (reservations ?? [])
+    .flatMap((reservation) => reservation?.Instances ?? [])
+    .find((candidate) => candidate?.InstanceId === instanceId || candidate?.InstanceId === undefined);
+}
+
+function tagValue(instance: DescribedInstance | undefined, key: string): string | undefined {
+  const tags = Array.isArray(instance?.Tags) ? instance.Tags : [];
+  const value = tags.find((tag) => tag?.Key === key)?.Value;
+  return typeof value === 'string' ? value : undefined;
+}
+
+function nonBlank(value: unknown): string | undefined {
+  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+}
+
+/**
+ * The view of one instance of a `DescribeInstances` answer (`undefined` when EC2 does not know
+ * it): its state, addresses, whether the pause tag ({@link PAUSE_TAG_KEY}, any value but
+ * "false") pauses the workflow, and the reboot-ledger tag ({@link REBOOT_LEDGER_TAG_KEY}). Pure.
+ */
+export function toInstanceView(instanceId: string, instance: DescribedInstance | undefined): InstanceView {
   if (!instance) {
+    return { instanceId, found: false, state: NOT_FOUND_STATE, paused: false, rebootLedger: '' };
+  }
+  const pauseTagValue = tagValue(instance, PAUSE_TAG_KEY);
+  const paused = pauseTagValue !== undefined && pauseTagValue.trim().toLowerCase() !== 'false';
+  const publicIp = nonBlank(instance.PublicIpAddress);
+  const privateIp = nonBlank(instance.PrivateIpAddress);
+  return {
+    instanceId,
+    found: true,
+    state: nonBlank(instance.State?.Name) ?? 'unknown',
+    ...(publicIp !== undefined ? { publicIp } : {}),
+    ...(privateIp !== undefined ? { privateIp } : {}),
+    paused,
+    ...(paused ? { pauseTagValue } : {}),
+    rebootLedger: tagValue(instance, REBOOT_LEDGER_TAG_KEY) ?? '',
+  };
+}
+
+/**
+ * Picks the address of the instance for `addressType`, or explains why there is none: the
+ * instance was not found, is terminated or shutting down, is stopped or stopping, or has no
+ * such address. Pure.
+ */
+export function pickInstanceAddress(instance: InstanceView, addressType: AddressType): AddressLookup {
+  const { instanceId, state } = instance;
+  if (!instance.found) {
     return { reason: `${NO_ADDRESS}: instance ${instanceId} was not found` };
   }
-  const state = instance.State?.Name ?? 'unknown';
   if (GONE_STATES.has(state)) {
     return { reason: `${NO_ADDRESS}: instance ${instanceId} is ${state}` };
   }
-  const address = addressType === 'PRIVATE' ? instance.PrivateIpAddress : instance.PublicIpAddress;
+  const address = addressType === 'PRIVATE' ? instance.privateIp : instance.publicIp;
   if (!address) {
     const kind = addressType === 'PRIVATE' ? 'private' : 'public';
     return { reason: `${NO_ADDRESS}: instance ${instanceId} has no ${kind} IP address (state: ${state})` };
@@ -54,47 +129,59 @@ export function pickInstanceAddress(instance: Instance | undefined, instanceId: 
   return { address };
 }
 
-/** What `DescribeInstances` says about one instance. */
-export interface InstanceDescription {
-  /** The instance, or `undefined` when EC2 does not know it. */
-  readonly instance?: Instance;
-  /** The EC2 error name when EC2 answered that the ID is unknown or malformed. */
-  readonly notFoundError?: string;
+function optionalIp(handler: string, view: Fields, field: string): string | undefined {
+  const value = view[field];
+  if (value === undefined || value === null) {
+    return undefined;
+  }
+  if (typeof value !== 'string' || isIP(value.trim()) === 0) {
+    throw invalid(handler, `instance.${field}`, 'must be an IPv4 or IPv6 address when set', value);
+  }
+  return value.trim();
 }
 
 /**
- * Describes one instance.
+ * Reads the instance view of a check's event (field `instance`), as the guard wrote it, and
+ * checks that it is about `instanceId`.
  *
- * @throws the AWS error for throttling, 5xx and every other unexpected API error
+ * @throws InvalidEventError naming the field (e.g. `instance.found`), the value and what is allowed
  */
-export async function describeInstance(ec2: EC2Client, instanceId: string): Promise<InstanceDescription> {
-  try {
-    const answer = await ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }));
-    return {
-      instance: (answer.Reservations ?? [])
-        .flatMap((reservation) => reservation.Instances ?? [])
-        .find((candidate) => candidate.InstanceId === instanceId || candidate.InstanceId === undefined),
-    };
-  } catch (error) {
-    if (INSTANCE_NOT_FOUND_ERRORS.has(errorName(error))) {
-      return { notFoundError: errorName(error) };
-    }
-    throw error;
+export function readInstanceView(handler: string, fields: Fields, instanceId: string, field = 'instance'): InstanceView {
+  const value = fields[field];
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw invalid(handler, field, 'must be the instance as the workflow looked it up (an object with instanceId, found, state, ...)', value);
   }
-}
-
-/**
- * Looks up the public or private IP address of an instance.
- *
- * @returns `{ address }`, or `{ reason }` when the instance does not exist or has no such address
- * @throws the AWS error for throttling, 5xx and every other unexpected API error
- */
-export async function resolveInstanceAddress(ec2: EC2Client, instanceId: string, addressType: AddressType): Promise<AddressLookup> {
-  const { instance, notFoundError } = await describeInstance(ec2, instanceId);
-  if (notFoundError) {
-    return { reason: `${NO_ADDRESS}: instance ${instanceId} was not found (${notFoundError})` };
+  const view = value as Fields;
+  if (view.instanceId !== instanceId) {
+    throw invalid(handler, `${field}.instanceId`, `must be the checked instance ${JSON.stringify(instanceId)}`, view.instanceId);
   }
-  return pickInstanceAddress(instance, instanceId, addressType);
+  if (typeof view.found !== 'boolean') {
+    throw invalid(handler, `${field}.found`, 'must be true or false', view.found);
+  }
+  if (typeof view.state !== 'string' || view.state.trim() === '') {
+    throw invalid(handler, `${field}.state`, 'must be a non-empty string', view.state);
+  }
+  if (typeof view.paused !== 'boolean') {
+    throw invalid(handler, `${field}.paused`, 'must be true or false', view.paused);
+  }
+  if (typeof view.rebootLedger !== 'string') {
+    throw invalid(handler, `${field}.rebootLedger`, 'must be a string', view.rebootLedger);
+  }
+  if (view.pauseTagValue !== undefined && view.pauseTagValue !== null && typeof view.pauseTagValue !== 'string') {
+    throw invalid(handler, `${field}.pauseTagValue`, 'must be a string when set', view.pauseTagValue);
+  }
+  const publicIp = optionalIp(handler, view, 'publicIp');
+  const privateIp = optionalIp(handler, view, 'privateIp');
+  return {
+    instanceId,
+    found: view.found,
+    state: view.state.trim(),
+    ...(publicIp !== undefined ? { publicIp } : {}),
+    ...(privateIp !== undefined ? { privateIp } : {}),
+    paused: view.paused,
+    ...(typeof view.pauseTagValue === 'string' ? { pauseTagValue: view.pauseTagValue } : {}),
+    rebootLedger: view.rebootLedger,
+  };
 }
 
 /** Formats `host:port`, bracketing IPv6 addresses. */
