@@ -1,25 +1,39 @@
 /**
- * The guard: the workflow's two safety decisions, taken before anything touches the instance.
+ * The guard: the workflow's safety decisions and its clock. It calls no AWS API: the state
+ * machine looks the instance up itself (the `ec2:describeInstances` SDK integration, retried by
+ * Step Functions) and hands the answer over, so a slow or failing lookup is a workflow error,
+ * never a verdict about the instance.
  *
- * - 'ADMIT', when an execution starts: only the earliest running execution of an instance's
- *   state machine handles the incident (later ones, started by repeated alarm events, stop as
- *   DUPLICATE), and an instance that carries the pause tag is left alone (PAUSED).
- * - 'REBOOT', when the checks failed: the instance is rebooted only while it is `running`, and
- *   only within its reboot budget, read from the reboot-ledger tag on the instance itself
- *   (the times of the library's recent reboots). In dry run, REBOOT becomes DRY_RUN.
+ * - 'INSPECT': turns the `DescribeInstances` answer into the {@link InstanceView} the checks and
+ *   the workflow's choices read (state, addresses, pause tag, reboot ledger), and gives the
+ *   times of the incident lock (now, and when a lock taken now lapses).
+ * - 'REBOOT', when the checks failed, from a lookup made right before: the instance is rebooted
+ *   only while it is `running`, not paused, reachable at an address, and within its reboot
+ *   budget, read from the reboot-ledger tag on the instance itself. In dry run, REBOOT becomes
+ *   DRY_RUN. A REBOOT comes with the re-check schedule, counted from this decision.
+ * - 'SCHEDULE', after each re-check: the next re-check starts one interval after the start of
+ *   the previous one (at once when that time has passed), never after the deadline; once the
+ *   deadline has passed, the workflow escalates. The deadline is a clock, not a count.
  *
- * EC2 API errors are thrown (Step Functions retries the transient ones and escalates the rest);
- * a malformed event throws InvalidEventError.
+ * A malformed event throws InvalidEventError.
  */
-import { EC2Client, Instance } from '@aws-sdk/client-ec2';
-import { describeInstance, isNoAddressReason } from './shared/instance-address';
+import { isNoAddressReason, toInstanceView } from './shared/instance-address';
 import { logDecision } from './shared/log';
 import { formatUtc } from './shared/time';
-import { Admission, AdmitEvent, CheckResult, RebootDecision, RebootGuardEvent } from './shared/types';
+import {
+  CheckResult,
+  DescribedReservations,
+  InspectEvent,
+  Inspection,
+  InstanceView,
+  RebootDecision,
+  RebootGuardEvent,
+  RecheckSchedule,
+  ScheduleEvent,
+} from './shared/types';
 import { invalid, readBoolean, readInteger, readOneOf, requireObject, requireString } from './shared/validate';
 
 const HANDLER = 'guard';
-const ec2 = new EC2Client({});
 
 /** While an instance carries this tag (with any value but "false"), the workflow only records alarms. */
 export const PAUSE_TAG_KEY = 'cpu-first-line-support:paused';
@@ -33,16 +47,29 @@ const MAX_TAG_VALUE_LENGTH = 256;
 /** The most reboots a budget may allow; the ledger holds this many times comfortably. */
 export const MAX_REBOOTS_PER_WINDOW = 10;
 
-/** A validated guard event. */
-export type GuardEvent = AdmitEvent | RebootGuardEvent;
+/** The longest lock lease and re-check deadline the guard accepts: more than any execution lives. */
+const MAX_SECONDS = 400 * 86_400;
 
-/** Reads a time as Step Functions and the SDK give it (ISO 8601 or epoch seconds); NaN when unreadable. */
-export function toEpochMs(value: unknown): number {
-  if (typeof value === 'number') {
-    // ListExecutions through the SDK integration may answer epoch seconds.
-    return value < 1e11 ? value * 1000 : value;
+/** A validated guard event. */
+export type GuardEvent = InspectEvent | RebootGuardEvent | ScheduleEvent;
+
+/** What the guard answers. */
+export type GuardAnswer = Inspection | RebootDecision | RecheckSchedule;
+
+function readReservations(fields: Record<string, unknown>): DescribedReservations {
+  const reservations = fields.reservations;
+  if (!Array.isArray(reservations)) {
+    throw invalid(HANDLER, 'reservations', 'must be the Reservations list of a DescribeInstances answer', reservations);
   }
-  return typeof value === 'string' ? Date.parse(value) : NaN;
+  return reservations as DescribedReservations;
+}
+
+function readEpochMs(fields: Record<string, unknown>, field: string): number {
+  const value = fields[field];
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw invalid(HANDLER, `schedule.${field}`, 'must be a time in epoch milliseconds', value);
+  }
+  return value;
 }
 
 /**
@@ -52,19 +79,29 @@ export function toEpochMs(value: unknown): number {
  */
 export function readGuardEvent(event: unknown): GuardEvent {
   const fields = requireObject(HANDLER, event);
-  const step = readOneOf(HANDLER, fields, 'step', ['ADMIT', 'REBOOT'] as const);
+  const step = readOneOf(HANDLER, fields, 'step', ['INSPECT', 'REBOOT', 'SCHEDULE'] as const);
   const instanceId = requireString(HANDLER, fields, 'instanceId');
-  if (step === 'ADMIT') {
-    const executionId = requireString(HANDLER, fields, 'executionId');
-    const executionStartTime = requireString(HANDLER, fields, 'executionStartTime');
-    if (Number.isNaN(toEpochMs(executionStartTime))) {
-      throw invalid(HANDLER, 'executionStartTime', 'must be an ISO 8601 time', executionStartTime);
-    }
-    const running = fields.runningExecutions;
-    if (!Array.isArray(running)) {
-      throw invalid(HANDLER, 'runningExecutions', 'must be a list of executions', running);
-    }
-    return { step, instanceId, executionId, executionStartTime, runningExecutions: running };
+  if (step === 'INSPECT') {
+    return {
+      step,
+      instanceId,
+      reservations: readReservations(fields),
+      leaseSeconds: readInteger(HANDLER, fields, 'leaseSeconds', 60, MAX_SECONDS),
+    };
+  }
+  if (step === 'SCHEDULE') {
+    const schedule = requireObject(HANDLER, fields.schedule, 'schedule');
+    return {
+      step,
+      instanceId,
+      intervalSeconds: readInteger(HANDLER, fields, 'intervalSeconds', 1, MAX_SECONDS),
+      schedule: {
+        waitSeconds: 0,
+        nextRecheckAt: readEpochMs(schedule, 'nextRecheckAt'),
+        deadlineAt: readEpochMs(schedule, 'deadlineAt'),
+        deadlineReached: false,
+      },
+    };
   }
   const checks = fields.checks ?? [];
   if (!Array.isArray(checks)) {
@@ -73,55 +110,28 @@ export function readGuardEvent(event: unknown): GuardEvent {
   return {
     step,
     instanceId,
+    reservations: readReservations(fields),
     maxReboots: readInteger(HANDLER, fields, 'maxReboots', 1, MAX_REBOOTS_PER_WINDOW),
     rebootWindowSeconds: readInteger(HANDLER, fields, 'rebootWindowSeconds', 60, 7 * 86_400),
     dryRun: readBoolean(HANDLER, fields, 'dryRun'),
     checks: checks as CheckResult[],
+    gracePeriodSeconds: readInteger(HANDLER, fields, 'gracePeriodSeconds', 0, MAX_SECONDS),
+    deadlineSeconds: readInteger(HANDLER, fields, 'deadlineSeconds', 1, MAX_SECONDS),
   };
 }
 
-function tagValue(instance: Instance | undefined, key: string): string | undefined {
-  return instance?.Tags?.find((tag) => tag.Key === key)?.Value;
+/** The instance with `instanceId` in a `DescribeInstances` answer, as the workflow sees it. */
+export function inspectInstance(instanceId: string, reservations: DescribedReservations): InstanceView {
+  const instance = reservations
+    .flatMap((reservation) => reservation?.Instances ?? [])
+    .find((candidate) => candidate?.InstanceId === instanceId);
+  return toInstanceView(instanceId, instance);
 }
 
-/** Whether the instance's tags pause the workflow: the pause tag is present and not "false". */
-export function isPaused(instance: Instance | undefined): boolean {
-  const value = tagValue(instance, PAUSE_TAG_KEY);
-  return value !== undefined && value.trim().toLowerCase() !== 'false';
-}
-
-/**
- * Picks the execution that handles the incident among the running ones: the earliest started,
- * ties broken by ARN. Every execution computes the same answer from the same list, so of
- * several executions started at once exactly one proceeds. This execution counts as running
- * even when the list does not show it yet.
- */
-export function handlingExecution(event: AdmitEvent): string {
-  const candidates = [
-    { arn: event.executionId, startMs: toEpochMs(event.executionStartTime) },
-    ...event.runningExecutions
-      .filter((execution) => typeof execution?.ExecutionArn === 'string')
-      .map((execution) => ({ arn: execution.ExecutionArn as string, startMs: toEpochMs(execution.StartDate) }))
-      // An execution whose start time cannot be read cannot claim to be first.
-      .filter((execution) => !Number.isNaN(execution.startMs)),
-  ];
-  candidates.sort((a, b) => a.startMs - b.startMs || (a.arn < b.arn ? -1 : a.arn > b.arn ? 1 : 0));
-  return candidates[0].arn;
-}
-
-/** Decides 'ADMIT' for a described instance. Pure. */
-export function decideAdmission(event: AdmitEvent, instance: Instance | undefined): Admission {
-  const first = handlingExecution(event);
-  if (first !== event.executionId) {
-    return { verdict: 'DUPLICATE', reason: `execution ${first} already handles the incident of ${event.instanceId}` };
-  }
-  if (isPaused(instance)) {
-    return {
-      verdict: 'PAUSED',
-      reason: `instance ${event.instanceId} carries the tag ${PAUSE_TAG_KEY}=${tagValue(instance, PAUSE_TAG_KEY)}; the alarm is recorded and nothing else is done`,
-    };
-  }
-  return { verdict: 'PROCEED', reason: `no other execution handles ${event.instanceId} and it is not paused` };
+/** Answers 'INSPECT' at `nowMs`. Pure. */
+export function inspect(event: InspectEvent, nowMs: number): Inspection {
+  const now = Math.floor(nowMs / 1000);
+  return { instance: inspectInstance(event.instanceId, event.reservations), lock: { now, leaseUntil: now + event.leaseSeconds } };
 }
 
 /** The reboot times recorded in a ledger tag value; unreadable entries are ignored. */
@@ -150,16 +160,48 @@ export function describeWindow(seconds: number): string {
   return unit(seconds, 'second');
 }
 
-/** Decides 'REBOOT' for a described instance at `nowMs`. Pure. */
-export function decideReboot(event: RebootGuardEvent, instance: Instance | undefined, nowMs: number): RebootDecision {
-  const { instanceId, maxReboots, rebootWindowSeconds } = event;
-  const instanceState = instance ? instance.State?.Name ?? 'unknown' : 'not found';
-  const windowStartMs = nowMs - rebootWindowSeconds * 1000;
-  const recent = parseLedger(tagValue(instance, REBOOT_LEDGER_TAG_KEY)).filter((ms) => ms > windowStartMs && ms <= nowMs);
-  const base = { instanceState, rebootsInWindow: recent.length, ledger: '' };
+/** The re-check schedule of a reboot decided at `nowMs`: the first re-check after the grace period. */
+export function firstSchedule(nowMs: number, gracePeriodSeconds: number, deadlineSeconds: number): RecheckSchedule {
+  const deadlineAt = nowMs + deadlineSeconds * 1000;
+  const nextRecheckAt = Math.min(nowMs + gracePeriodSeconds * 1000, deadlineAt);
+  return { waitSeconds: Math.ceil((nextRecheckAt - nowMs) / 1000), nextRecheckAt, deadlineAt, deadlineReached: false };
+}
 
-  if (instanceState !== 'running') {
-    const what = instance ? `is ${instanceState}` : 'was not found';
+/**
+ * Answers 'SCHEDULE' at `nowMs`, after a re-check that was due at `schedule.nextRecheckAt`.
+ * Pure.
+ *
+ * The next re-check is due one interval after the previous one was due, so the time the
+ * checks take does not add up; if that time has passed already, the next re-check starts at
+ * once. No re-check is due after the deadline, and the last one is due at it: the workflow
+ * escalates no later than the deadline plus the slowest check's timeout.
+ */
+export function nextSchedule(event: ScheduleEvent, nowMs: number): RecheckSchedule {
+  const { deadlineAt, nextRecheckAt: previousAt } = event.schedule;
+  if (nowMs >= deadlineAt || previousAt >= deadlineAt) {
+    return { waitSeconds: 0, nextRecheckAt: previousAt, deadlineAt, deadlineReached: true };
+  }
+  const nextRecheckAt = Math.min(Math.max(previousAt + event.intervalSeconds * 1000, nowMs), deadlineAt);
+  return { waitSeconds: Math.max(0, Math.ceil((nextRecheckAt - nowMs) / 1000)), nextRecheckAt, deadlineAt, deadlineReached: false };
+}
+
+/** Decides 'REBOOT' for the instance as looked up right before, at `nowMs`. Pure. */
+export function decideReboot(event: RebootGuardEvent, nowMs: number): RebootDecision {
+  const { instanceId, maxReboots, rebootWindowSeconds } = event;
+  const instance = inspectInstance(instanceId, event.reservations);
+  const windowStartMs = nowMs - rebootWindowSeconds * 1000;
+  const recent = parseLedger(instance.rebootLedger).filter((ms) => ms > windowStartMs && ms <= nowMs);
+  const base = { instanceState: instance.state, rebootsInWindow: recent.length, ledger: '', previousLedger: instance.rebootLedger };
+
+  if (instance.paused) {
+    return {
+      ...base,
+      verdict: 'PAUSED',
+      reason: `instance ${instanceId} was paused (tag ${PAUSE_TAG_KEY}=${instance.pauseTagValue ?? ''}) during the incident, so it was not rebooted`,
+    };
+  }
+  if (instance.state !== 'running') {
+    const what = instance.found ? `is ${instance.state}` : 'was not found';
     return { ...base, verdict: 'NOT_RUNNING', reason: `instance ${instanceId} ${what}; only a running instance is rebooted, so it was not rebooted` };
   }
   const failed = (event.checks ?? []).filter((check) => check?.passed !== true);
@@ -188,17 +230,33 @@ export function decideReboot(event: RebootGuardEvent, instance: Instance | undef
     verdict: 'REBOOT',
     reason: `instance ${instanceId} is running and ${recent.length} of ${maxReboots} reboots were used in the last ${window}`,
     ledger: formatLedger([...recent, nowMs]),
+    schedule: firstSchedule(nowMs, event.gracePeriodSeconds, event.deadlineSeconds),
   };
 }
 
-/** Runs the guard for a validated event. */
-export async function runGuard(event: GuardEvent, client: EC2Client = ec2, nowMs: number = Date.now()): Promise<Admission | RebootDecision> {
-  const { instance } = await describeInstance(client, event.instanceId);
-  const answer = event.step === 'ADMIT' ? decideAdmission(event, instance) : decideReboot(event, instance, nowMs);
-  const { verdict, reason } = answer;
-  logDecision(HANDLER, verdict, { step: event.step, instanceId: event.instanceId, reason });
+/** Runs the guard for a validated event at `nowMs` (the guard's clock). */
+export function runGuard(event: GuardEvent, nowMs: number = Date.now()): GuardAnswer {
+  if (event.step === 'INSPECT') {
+    const answer = inspect(event, nowMs);
+    const { state, paused, found } = answer.instance;
+    logDecision(HANDLER, paused ? 'PAUSED' : 'INSPECTED', { step: event.step, instanceId: event.instanceId, found, state, paused });
+    return answer;
+  }
+  if (event.step === 'SCHEDULE') {
+    const answer = nextSchedule(event, nowMs);
+    logDecision(HANDLER, answer.deadlineReached ? 'DEADLINE_REACHED' : 'RECHECK', {
+      step: event.step,
+      instanceId: event.instanceId,
+      nextRecheckAt: new Date(answer.nextRecheckAt).toISOString(),
+      deadlineAt: new Date(answer.deadlineAt).toISOString(),
+      waitSeconds: answer.waitSeconds,
+    });
+    return answer;
+  }
+  const answer = decideReboot(event, nowMs);
+  logDecision(HANDLER, answer.verdict, { step: event.step, instanceId: event.instanceId, reason: answer.reason });
   return answer;
 }
 
 /** Lambda entry point. */
-export const handler = async (event: unknown): Promise<Admission | RebootDecision> => runGuard(readGuardEvent(event));
+export const handler = async (event: unknown): Promise<GuardAnswer> => runGuard(readGuardEvent(event));

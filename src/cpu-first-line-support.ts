@@ -13,6 +13,7 @@ import { Construct } from 'constructs';
 import { renderDefinition } from './definition';
 import { ExecutionFailures } from './execution-failures';
 import { CHECK_FUNCTION_TIMEOUT, MAX_CHECK_TIMEOUT, NOTIFIER_FUNCTION_TIMEOUT, sharedFunction } from './handlers';
+import { incidentLocks } from './incident-locks';
 import { acceptNagFindings } from './nag';
 import { INotifier, NotifierConfig } from './notifier';
 import {
@@ -23,7 +24,9 @@ import {
   SshCheckOptions,
   UrlCheckOptions,
   UrlCheckProtocol,
+  WatchOptions,
 } from './options';
+import { ruleTargetRole, workflowRole } from './roles';
 import {
   HTTP_URL,
   validateDuration,
@@ -135,11 +138,20 @@ export interface CpuFirstLineSupportProps {
   readonly dryRun?: boolean;
 
   /**
+   * Keep watching while the CPU alarm stays in `ALARM`: an execution that ended quietly
+   * (all good, recovered, paused) checks the instance again every `interval`.
+   *
+   * @default - watch every 5 minutes, for at most 12 hours
+   */
+  readonly watch?: WatchOptions;
+
+  /**
    * An SNS topic for the stack's execution-failure alarm (`executionFailureAlarm`), the
    * fallback when a workflow cannot reach its escalation notifier. The alarm is shared by
    * every `CpuFirstLineSupport` in the stack, and notifies at most 5 distinct topics.
    *
-   * @default - the alarm has no action; add one with `executionFailureAlarm.addAlarmAction()`
+   * @default - the alarm has no action, and synth warns (`cdk-cpu-first-line-support:noExecutionFailureTopic`);
+   * add one with `executionFailureAlarm.addAlarmAction()` and acknowledge the warning
    */
   readonly executionFailureTopic?: sns.ITopic;
 }
@@ -156,6 +168,9 @@ const MAX_REBOOTS_PER_WINDOW = 10;
 
 /** More re-checks than this would crowd the execution history; see `RecheckOptions`. */
 const MAX_RECHECKS = 200;
+
+/** More watch cycles than this would crowd the execution history (25,000 events); see `WatchOptions`. */
+const MAX_WATCH_CYCLES = 200;
 
 /**
  * An unattended first line of support for an EC2 instance whose CPU maxes out.
@@ -192,8 +207,10 @@ export class CpuFirstLineSupport extends Construct {
   public readonly stateMachine: sfn.StateMachine;
 
   /**
-   * The role of the state machine and of the rule's target. Its only permissions:
-   * invoke this workflow's functions, reboot this instance, start this state machine.
+   * The role of the state machine. Its only permissions: invoke this workflow's functions, look
+   * up, tag (reboot ledger only) and reboot this instance, hold this instance's incident lock,
+   * read this instance's alarm and health check. The rule's target has a role of its own, shared
+   * in the stack, that may only start the stack's state machines.
    */
   public readonly role: iam.IRole;
 
@@ -238,6 +255,7 @@ export class CpuFirstLineSupport extends Construct {
         'cdk-cpu-first-line-support: answers whether an instance serves a URL', props);
       const protocol = url.protocol ?? UrlCheckProtocol.HTTP;
       checks.push({
+        kind: 'url',
         title: 'URL',
         handler: this.urlCheckFunction,
         event: {
@@ -255,29 +273,20 @@ export class CpuFirstLineSupport extends Construct {
       });
     }
     if (props.healthCheckId !== undefined) {
-      const fn = sharedFunction(this, {
+      this.route53CheckFunction = sharedFunction(this, {
         id: 'CpuFirstLineSupportRoute53Check',
         handler: 'route53-check',
-        description: 'cdk-cpu-first-line-support: reads the status of a Route 53 health check',
+        description: 'cdk-cpu-first-line-support: judges the status of a Route 53 health check',
         timeout: CHECK_FUNCTION_TIMEOUT,
       });
-      healthCheckStatement(fn).addResources(stack.formatArn({
-        // A literal partition where the region is known keeps the shared policy small.
-        partition: Token.isUnresolved(stack.region) ? undefined : RegionInfo.get(stack.region).partition,
-        service: 'route53',
-        region: '',
-        account: '',
-        resource: 'healthcheck',
-        resourceName: props.healthCheckId,
-      }));
-      this.route53CheckFunction = fn;
-      checks.push({ title: 'Route 53 health check', handler: fn, event: { healthCheckId: props.healthCheckId } });
+      checks.push({ kind: 'route53', title: 'Route 53 health check', handler: this.route53CheckFunction, event: { healthCheckId: props.healthCheckId } });
     }
     const ssh = props.sshCheck ?? {};
     if (ssh.enabled ?? true) {
       this.sshCheckFunction = this.checkFunction('CpuFirstLineSupportSshCheck', 'ssh-check',
         'cdk-cpu-first-line-support: answers whether an instance completes an SSH handshake', props);
       checks.push({
+        kind: 'ssh',
         title: 'SSH',
         handler: this.sshCheckFunction,
         event: {
@@ -297,137 +306,35 @@ export class CpuFirstLineSupport extends Construct {
     const guard = sharedFunction(this, {
       id: 'CpuFirstLineSupportGuard',
       handler: 'guard',
-      description: 'cdk-cpu-first-line-support: admits one incident per instance and decides whether to reboot',
+      description: 'cdk-cpu-first-line-support: reads the instance, decides reboots and keeps the re-check clock',
       timeout: CHECK_FUNCTION_TIMEOUT,
-      describesInstances: true,
     });
     this.guardFunction = guard;
 
     const { gracePeriod, interval, deadline } = recheckPolicy(props.recheck);
     const budget = rebootBudget(props.rebootBudget);
+    const watch = watchPolicy(props.watch);
 
     const failures = ExecutionFailures.of(this);
     this.executionFailureAlarm = failures.alarm;
     if (props.executionFailureTopic) {
       failures.notify(props.executionFailureTopic);
+    } else {
+      Annotations.of(this).addWarningV2('cdk-cpu-first-line-support:noExecutionFailureTopic',
+        '`executionFailureTopic` is not set: when a workflow fails (for example because its escalation notifier is down), '
+        + 'the stack\'s execution-failure alarm fires but notifies nobody. Set `executionFailureTopic`, or add an action to '
+        + '`executionFailureAlarm` and acknowledge this warning.');
     }
     const stateMachineName = props.stateMachineName ?? failures.stateMachineNamePrefix
       + Names.uniqueResourceName(this, { maxLength: 80 - failures.stateMachineNamePrefix.length, separator: '-', allowedSpecialCharacters: '_-' });
-    const stateMachineArn = stack.formatArn({
-      service: 'states',
-      resource: 'stateMachine',
-      resourceName: stateMachineName,
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    });
     if (props.stateMachineName !== undefined) {
-      failures.watchStateMachine(stateMachineArn);
+      failures.watchStateMachine(stack.formatArn({
+        service: 'states',
+        resource: 'stateMachine',
+        resourceName: stateMachineName,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      }));
     }
-
-    // One role for the state machine and the rule target, with its whole policy inline:
-    // each instance adds no IAM resource but this role, and nothing else may widen it.
-    const functions = uniqueFunctions([guard, ...checks.map((c) => c.handler), escalation.handler, ...(recovery ? [recovery.handler] : [])]);
-    const role = new iam.Role(this, 'Role', {
-      description: `cdk-cpu-first-line-support workflow for ${instanceId}`,
-      assumedBy: new iam.CompositePrincipal(
-        new iam.ServicePrincipal('states.amazonaws.com'),
-        new iam.ServicePrincipal('events.amazonaws.com'),
-      ),
-      inlinePolicies: {
-        Workflow: new iam.PolicyDocument({
-          statements: [
-            new iam.PolicyStatement({
-              sid: 'InvokeHandlers',
-              actions: ['lambda:InvokeFunction'],
-              resources: functions.map((fn) => fn.functionArn),
-            }),
-            new iam.PolicyStatement({
-              sid: 'RebootThisInstance',
-              actions: ['ec2:RebootInstances'],
-              resources: [instanceArn],
-            }),
-            new iam.PolicyStatement({
-              sid: 'RecordRebootsOnThisInstance',
-              actions: ['ec2:CreateTags'],
-              resources: [instanceArn],
-              conditions: { 'ForAllValues:StringEquals': { 'aws:TagKeys': [CpuFirstLineSupport.REBOOT_LEDGER_TAG_KEY] } },
-            }),
-            new iam.PolicyStatement({
-              sid: 'StartThisWorkflow',
-              actions: ['states:StartExecution'],
-              resources: [stateMachineArn],
-            }),
-            new iam.PolicyStatement({
-              sid: 'ListThisWorkflowsExecutions',
-              actions: ['states:ListExecutions'],
-              resources: [stateMachineArn],
-            }),
-            new iam.PolicyStatement({
-              sid: 'DeliverLogs',
-              actions: [
-                'logs:CreateLogDelivery',
-                'logs:GetLogDelivery',
-                'logs:UpdateLogDelivery',
-                'logs:DeleteLogDelivery',
-                'logs:ListLogDeliveries',
-                'logs:PutResourcePolicy',
-                'logs:DescribeResourcePolicies',
-                'logs:DescribeLogGroups',
-              ],
-              resources: ['*'],
-            }),
-            new iam.PolicyStatement({
-              sid: 'Trace',
-              actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets'],
-              resources: ['*'],
-            }),
-          ],
-        }),
-      },
-    });
-    acceptNagFindings(role, [{
-      id: 'AwsSolutions-IAM5',
-      reason: 'Step Functions log delivery (logs:*LogDelivery*, logs:PutResourcePolicy, logs:Describe*) and X-Ray tracing support no resource-level permissions: "*" is the narrowest resource they accept.',
-      appliesTo: ['Resource::*'],
-    }]);
-    this.role = role.withoutPolicyUpdates();
-
-    const rechecks = maxRechecks(gracePeriod, interval, deadline);
-    const comment = `First line of support for ${instanceId}: check, reboot if unhealthy, re-check, notify.`;
-    const workflow = buildWorkflow(this, {
-      instanceId,
-      instanceArn,
-      checks,
-      recovery,
-      escalation,
-      gracePeriod,
-      interval,
-      maxRechecks: rechecks,
-      guard,
-      stateMachineArn,
-      maxReboots: budget.maxReboots,
-      rebootWindow: budget.window,
-      dryRun: props.dryRun ?? false,
-      dryRunNotifier: recovery ?? escalation,
-      rebootLedgerTagKey: CpuFirstLineSupport.REBOOT_LEDGER_TAG_KEY,
-    });
-    const { definitionBody, definitionSubstitutions } = renderDefinition(this, workflow, executionTimeout(gracePeriod, interval, rechecks), comment);
-
-    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
-      stateMachineName,
-      stateMachineType: sfn.StateMachineType.STANDARD,
-      comment,
-      role: this.role,
-      tracingEnabled: true,
-      logs: {
-        destination: workflowLogGroup(this),
-        level: sfn.LogLevel.ALL,
-        // The state holds check results and the alarm event, never a secret.
-        includeExecutionData: true,
-      },
-      definitionBody,
-      definitionSubstitutions,
-    });
-    this.stateMachine.node.addDependency(role);
 
     const alarmOptions = props.cpuAlarm ?? {};
     const evaluationPeriods = alarmOptions.evaluationPeriods ?? 1;
@@ -448,6 +355,59 @@ export class CpuFirstLineSupport extends Construct {
       treatMissingData: alarmOptions.treatMissingData ?? cloudwatch.TreatMissingData.MISSING,
     });
 
+    const locks = incidentLocks(this);
+    const timeout = executionTimeout(gracePeriod, interval, deadline, watch);
+    const functions = uniqueFunctions([guard, ...checks.map((c) => c.handler), escalation.handler, ...(recovery ? [recovery.handler] : [])]);
+    const role = workflowRole(this, {
+      instanceId,
+      instanceArn,
+      functions,
+      lockTable: locks,
+      alarmArn: watch ? this.alarm.alarmArn : undefined,
+      ledgerTagKey: CpuFirstLineSupport.REBOOT_LEDGER_TAG_KEY,
+      healthCheckArn: props.healthCheckId !== undefined ? healthCheckArn(stack, props.healthCheckId) : undefined,
+    });
+    this.role = role.withoutPolicyUpdates();
+
+    const comment = `First line of support for ${instanceId}: check, reboot if unhealthy, re-check, notify.`;
+    const workflow = buildWorkflow(this, {
+      instanceId,
+      instanceArn,
+      checks,
+      recovery,
+      escalation,
+      gracePeriod,
+      interval,
+      deadline,
+      guard,
+      lockTable: locks,
+      leaseSeconds: timeout.toSeconds(),
+      maxReboots: budget.maxReboots,
+      rebootWindow: budget.window,
+      dryRun: props.dryRun ?? false,
+      dryRunNotifier: recovery ?? escalation,
+      rebootLedgerTagKey: CpuFirstLineSupport.REBOOT_LEDGER_TAG_KEY,
+      watch: watch ? { alarmName: this.alarm.alarmName, interval: watch.interval, maxCycles: watch.maxCycles } : undefined,
+    });
+    const { definitionBody, definitionSubstitutions } = renderDefinition(this, workflow, timeout, comment);
+
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      stateMachineName,
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      comment,
+      role: this.role,
+      tracingEnabled: true,
+      logs: {
+        destination: workflowLogGroup(this),
+        level: sfn.LogLevel.ALL,
+        // The state holds check results and the alarm event, never a secret.
+        includeExecutionData: true,
+      },
+      definitionBody,
+      definitionSubstitutions,
+    });
+    this.stateMachine.node.addDependency(role);
+
     this.rule = new events.Rule(this, 'AlarmRule', {
       description: `Starts the first line of support for ${instanceId} when its CPU alarm fires.`,
       eventPattern: {
@@ -456,7 +416,9 @@ export class CpuFirstLineSupport extends Construct {
         resources: [this.alarm.alarmArn],
         detail: { state: { value: ['ALARM'] } },
       },
-      targets: [new targets.SfnStateMachine(this.stateMachine, { role: this.role })],
+      targets: [new targets.SfnStateMachine(this.stateMachine, {
+        role: ruleTargetRole(this, failures.stateMachineNamePrefix, props.stateMachineName !== undefined ? this.stateMachine.stateMachineArn : undefined),
+      })],
     });
     acceptNagFindings(this.rule, [{
       id: 'Serverless-EventBusDLQ',
@@ -472,7 +434,6 @@ export class CpuFirstLineSupport extends Construct {
       timeout: CHECK_FUNCTION_TIMEOUT,
       vpc: props.vpc,
       vpcSubnets: props.vpcSubnets,
-      describesInstances: true,
     });
   }
 }
@@ -486,21 +447,27 @@ function recheckPolicy(options: RecheckOptions = {}): Required<RecheckOptions> {
   };
 }
 
-const healthCheckStatements = new WeakMap<lambda.IFunction, iam.PolicyStatement>();
-
-/**
- * The one statement that lets the shared Route 53 function read the health checks of the
- * stack's instances. Each instance adds its health check to it, rather than a statement of
- * its own, so that a hundred instances still fit in the role's inline policy.
- */
-function healthCheckStatement(fn: lambda.Function): iam.PolicyStatement {
-  let statement = healthCheckStatements.get(fn);
-  if (!statement) {
-    statement = new iam.PolicyStatement({ actions: ['route53:GetHealthCheckStatus'] });
-    fn.addToRolePolicy(statement);
-    healthCheckStatements.set(fn, statement);
+/** The watch options with their defaults filled in; undefined when watching is off. */
+function watchPolicy(options: WatchOptions = {}): { interval: Duration; maxDuration: Duration; maxCycles: number } | undefined {
+  if (options.enabled === false) {
+    return undefined;
   }
-  return statement;
+  const interval = options.interval ?? Duration.minutes(5);
+  const maxDuration = options.maxDuration ?? Duration.hours(12);
+  return { interval, maxDuration, maxCycles: Math.max(1, Math.floor(maxDuration.toSeconds() / interval.toSeconds())) };
+}
+
+/** The ARN of a Route 53 health check (global: no region, no account). */
+function healthCheckArn(stack: Stack, healthCheckId: string): string {
+  return stack.formatArn({
+    // A literal partition where the region is known keeps the policy small.
+    partition: Token.isUnresolved(stack.region) ? undefined : RegionInfo.get(stack.region).partition,
+    service: 'route53',
+    region: '',
+    account: '',
+    resource: 'healthcheck',
+    resourceName: healthCheckId,
+  });
 }
 
 /** The reboot budget with its defaults filled in. */
@@ -510,21 +477,27 @@ function rebootBudget(budget: RebootBudget = {}): Required<RebootBudget> {
 
 /**
  * A bound on an execution that no healthy run reaches: every task at its Lambda timeout
- * with all retries, plus every wait. An execution that hits it ends TIMED_OUT, which the
- * execution-failure alarm catches.
+ * with all retries, plus every wait, for the first run, the re-checks until the deadline and
+ * every watch cycle. An execution that hits it ends TIMED_OUT, which the execution-failure
+ * alarm catches; the incident lock's lease is the same, so a lock lapses when its execution
+ * cannot be running any more.
  */
-function executionTimeout(gracePeriod: Duration, interval: Duration, rechecks: number): Duration {
+function executionTimeout(gracePeriod: Duration, interval: Duration, deadline: Duration, watch?: { interval: Duration; maxCycles: number }): Duration {
   const attempts = 3; // the first try and two retries
   const taskSeconds = attempts * Math.max(CHECK_FUNCTION_TIMEOUT.toSeconds(), NOTIFIER_FUNCTION_TIMEOUT.toSeconds()) + 30;
-  // Listing executions, admission, the first run, the reboot decision, tagging, rebooting, two notifications.
-  const tasks = 8 + rechecks;
-  const seconds = gracePeriod.toSeconds() + interval.toSeconds() * rechecks + tasks * taskSeconds + 15 * 60;
+  // Notifications retry for up to 270 s on top of their attempts.
+  const notifySeconds = 6 * NOTIFIER_FUNCTION_TIMEOUT.toSeconds() + 270;
+  const rechecks = maxRechecks(gracePeriod, interval, deadline);
+  // Per run: look up, inspect, lock, check; per re-check: look up, inspect, check, schedule.
+  const incidentSeconds = deadline.toSeconds() + (6 + 4 * rechecks) * taskSeconds + 3 * notifySeconds;
+  const cycles = 1 + (watch?.maxCycles ?? 0);
+  const seconds = cycles * incidentSeconds + (watch ? watch.interval.toSeconds() * watch.maxCycles : 0) + 15 * 60;
   return Duration.seconds(seconds);
 }
 
-/** The number of re-checks after the reboot: one after the grace period, then one per interval until the deadline. */
+/** The most re-checks after a reboot: one after the grace period, then one per interval until the deadline, the last at it. */
 function maxRechecks(gracePeriod: Duration, interval: Duration, deadline: Duration): number {
-  return 1 + Math.floor((deadline.toSeconds() - gracePeriod.toSeconds()) / interval.toSeconds());
+  return 2 + Math.floor((deadline.toSeconds() - gracePeriod.toSeconds()) / interval.toSeconds());
 }
 
 /** The stack's one log group for the executions of every `CpuFirstLineSupport` in it. */
@@ -617,7 +590,14 @@ function validateProps(scope: Construct, props: CpuFirstLineSupportProps): void 
   if (!grace.isUnresolved() && !interval.isUnresolved() && !deadline.isUnresolved()) {
     const count = maxRechecks(grace, interval, deadline);
     if (count > MAX_RECHECKS) {
-      throw new Error(`\`recheck\` allows at most ${MAX_RECHECKS} re-checks, got ${count} (1 + (deadline - gracePeriod) / interval); lengthen \`recheck.interval\` or shorten \`recheck.deadline\``);
+      throw new Error(`\`recheck\` allows at most ${MAX_RECHECKS} re-checks, got ${count} (2 + (deadline - gracePeriod) / interval); lengthen \`recheck.interval\` or shorten \`recheck.deadline\``);
     }
+  }
+  validateDuration('watch.interval', props.watch?.interval, Duration.minutes(1), Duration.hours(6));
+  validateDuration('watch.maxDuration', props.watch?.maxDuration, Duration.minutes(1), Duration.days(7));
+  const watch = watchPolicy(props.watch);
+  if (watch && !watch.interval.isUnresolved() && !watch.maxDuration.isUnresolved() && watch.maxCycles > MAX_WATCH_CYCLES) {
+    throw new Error(`\`watch\` allows at most ${MAX_WATCH_CYCLES} watch cycles in one execution, got ${watch.maxCycles} (maxDuration / interval); `
+      + 'lengthen `watch.interval` or shorten `watch.maxDuration`');
   }
 }

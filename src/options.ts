@@ -198,9 +198,11 @@ export interface CpuAlarmOptions {
 /**
  * When to check the instance again after the reboot.
  *
- * The workflow waits `gracePeriod`, checks, and then checks again every `interval` until
- * the instance is healthy or the next check would start later than `deadline` after the
- * reboot. The number of re-checks is `1 + floor((deadline - gracePeriod) / interval)`.
+ * The workflow waits `gracePeriod`, checks, and then starts a re-check every `interval`
+ * (counted from the start of the previous one, so the time the checks take does not add up)
+ * until the instance is healthy or `deadline` has passed since the reboot was decided. The
+ * last re-check starts no later than the deadline, so the escalation comes no later than the
+ * deadline plus the slowest check's timeout.
  */
 export interface RecheckOptions {
   /**
@@ -219,8 +221,8 @@ export interface RecheckOptions {
   readonly interval?: Duration;
 
   /**
-   * How long after the reboot the last re-check may start. If the instance is still
-   * unhealthy then, the escalation notifier is told.
+   * How long after the reboot the last re-check may start: a clock, not a count of re-checks.
+   * If the instance is still unhealthy then, the escalation notifier is told.
    *
    * @default Duration.minutes(10)
    */
@@ -249,4 +251,38 @@ export interface RebootBudget {
    * @default Duration.hours(1)
    */
   readonly window?: Duration;
+}
+
+/**
+ * Watching an alarm that stays in `ALARM`.
+ *
+ * The alarm's rule fires when the alarm enters `ALARM`, not while it stays there. So that an
+ * instance whose CPU stays maxed out and that hangs later is not forgotten, an execution that
+ * ends quietly (all checks passed, recovered after a reboot, or paused) reads the alarm's
+ * state again after `interval`; while it is still in `ALARM`, it runs the checks again (and
+ * re-reads the pause tag), with the same reboot decision and budget as the first run.
+ */
+export interface WatchOptions {
+  /**
+   * Whether to keep watching while the alarm stays in `ALARM`.
+   *
+   * @default true
+   */
+  readonly enabled?: boolean;
+
+  /**
+   * How long to wait between two watch cycles.
+   *
+   * @default Duration.minutes(5)
+   */
+  readonly interval?: Duration;
+
+  /**
+   * How long one execution watches at most. Then the execution ends; the next time the
+   * alarm enters `ALARM`, a new one starts. At most 200 watch cycles (`maxDuration / interval`)
+   * fit in one execution, which keeps it far below Step Functions' 25,000 history events.
+   *
+   * @default Duration.hours(12)
+   */
+  readonly maxDuration?: Duration;
 }

@@ -110,7 +110,13 @@ export type NotificationKind =
    */
   | 'NOT_REBOOTED'
   /** Dry run: the instance failed its checks and would have been rebooted. */
-  | 'WOULD_REBOOT';
+  | 'WOULD_REBOOT'
+  /**
+   * The escalation notifier could not deliver a notification for good (after every retry):
+   * nobody was paged. Sent to the recovery notifier; `undeliveredKind` is the notification that
+   * was lost and `error` why. A human must look at the instance now.
+   */
+  | 'ESCALATION_FAILED';
 
 /** The error a Step Functions Catch hands over: `{ Error, Cause }`. */
 export interface WorkflowError {
@@ -122,7 +128,12 @@ export interface WorkflowError {
 export interface NotifyEvent {
   readonly kind: NotificationKind;
   readonly instanceId: string;
-  /** Notifier-specific settings from `INotifier.bind()`; never a secret value, only its ARN. */
+  /**
+   * Notifier-specific settings from `INotifier.bind()`: `destination` (which of the function's
+   * configured endpoints and secrets to use) and harmless settings such as a channel or a
+   * priority. Never a secret, a secret's ARN or an endpoint: those live in the function's own
+   * configuration, so whoever may invoke the function cannot send the credential elsewhere.
+   */
   readonly parameters: Record<string, string>;
   /** Results of the checks before the reboot. */
   readonly firstRun?: CheckResult[];
@@ -134,12 +145,32 @@ export interface NotifyEvent {
   readonly incidentStartedAt?: string;
   /** The EventBridge event that started the execution (a CloudWatch alarm state change), if any. */
   readonly alarmEvent?: unknown;
-  /** The Step Functions error, for kind 'ERROR'. */
+  /**
+   * The Step Functions error: for kind 'ERROR' the workflow's error, for kind
+   * 'ESCALATION_FAILED' why the escalation notifier could not deliver.
+   */
   readonly error?: WorkflowError;
-  /** The Step Functions execution ID (ARN), for a link in the message. */
+  /**
+   * The Step Functions execution ID (ARN), for a link in the message; its last segment (the
+   * execution name) names the incident, e.g. in the OpsGenie alias.
+   */
   readonly executionId?: string;
   /** Why the instance was or was not rebooted, for kinds 'NOT_REBOOTED' and 'WOULD_REBOOT'. */
   readonly decision?: RebootDecision;
+  /** For kinds 'ERROR' and 'ESCALATION_FAILED': the name of the state that failed. */
+  readonly failedState?: string;
+  /**
+   * For kinds 'ERROR' and 'ESCALATION_FAILED': whether `RebootInstances` succeeded in this
+   * execution. Anything but `true` means no reboot is known to have happened.
+   */
+  readonly rebootIssued?: boolean;
+  /**
+   * For kinds 'ERROR' and 'ESCALATION_FAILED': whether this execution wrote the reboot-ledger
+   * tag (which the reboot budget counts), whether or not the reboot followed.
+   */
+  readonly rebootRecorded?: boolean;
+  /** For kind 'ESCALATION_FAILED': the kind of the notification the escalation notifier could not deliver. */
+  readonly undeliveredKind?: NotificationKind;
 }
 
 /** What a notifier handler answers when the message was delivered. */
@@ -150,36 +181,57 @@ export interface NotifyResult {
   readonly reference?: string;
 }
 
-/** Input of `guard.lambda.ts`, step 'ADMIT': may this execution handle the incident? */
-export interface AdmitEvent {
-  readonly step: 'ADMIT';
+/**
+ * The answer of the `ec2:describeInstances` SDK integration, as the workflow hands it to the
+ * guard: `Reservations[].Instances[]` with EC2's PascalCase fields (only those read here).
+ */
+export type DescribedReservations = ReadonlyArray<{
+  readonly Instances?: ReadonlyArray<{
+    readonly InstanceId?: string;
+    readonly State?: { readonly Name?: string };
+    readonly PublicIpAddress?: string;
+    readonly PrivateIpAddress?: string;
+    readonly Tags?: ReadonlyArray<{ readonly Key?: string; readonly Value?: string }>;
+  }>;
+}>;
+
+/**
+ * Input of `guard.lambda.ts`, step 'INSPECT': turn this run's `DescribeInstances` answer into an
+ * {@link InstanceView}, and give the times of the incident lock.
+ */
+export interface InspectEvent {
+  readonly step: 'INSPECT';
   readonly instanceId: string;
-  /** This execution's ARN (`$$.Execution.Id`). */
-  readonly executionId: string;
-  /** This execution's start time (`$$.Execution.StartTime`, ISO 8601). */
-  readonly executionStartTime: string;
-  /**
-   * The state machine's running executions, as `ListExecutions` answers them
-   * (`ExecutionArn`, `StartDate`; extra fields are ignored).
-   */
-  readonly runningExecutions: ReadonlyArray<{ readonly ExecutionArn?: string; readonly StartDate?: string | number }>;
+  readonly reservations: DescribedReservations;
+  /** How long the incident lock taken with this inspection holds, at most. */
+  readonly leaseSeconds: number;
 }
 
-/** What the guard answers to 'ADMIT'. */
-export interface Admission {
-  /**
-   * PROCEED: handle the incident. DUPLICATE: an earlier execution handles it already.
-   * PAUSED: the instance carries the pause tag; record the alarm and do nothing else.
-   */
-  readonly verdict: 'PROCEED' | 'DUPLICATE' | 'PAUSED';
-  /** One sentence for humans. */
-  readonly reason: string;
+/** What the guard answers to 'INSPECT'. */
+export interface Inspection {
+  readonly instance: InstanceView;
+  /** The incident lock's times, in epoch seconds (DynamoDB numbers): now, and when a lock taken now lapses. */
+  readonly lock: { readonly now: number; readonly leaseUntil: number };
+}
+
+/** When to re-check, on the guard's clock (epoch milliseconds). */
+export interface RecheckSchedule {
+  /** How long the workflow waits before the next re-check. */
+  readonly waitSeconds: number;
+  /** When the next re-check is due to start. */
+  readonly nextRecheckAt: number;
+  /** No re-check starts after this time: the deadline of the re-checks. */
+  readonly deadlineAt: number;
+  /** Whether the deadline has passed: escalate instead of re-checking. */
+  readonly deadlineReached: boolean;
 }
 
 /** Input of `guard.lambda.ts`, step 'REBOOT': may the workflow reboot the instance now? */
 export interface RebootGuardEvent {
   readonly step: 'REBOOT';
   readonly instanceId: string;
+  /** The `DescribeInstances` answer taken right before this decision. */
+  readonly reservations: DescribedReservations;
   /** At most this many reboots by this library per instance within `rebootWindowSeconds`. */
   readonly maxReboots: number;
   readonly rebootWindowSeconds: number;
@@ -187,10 +239,14 @@ export interface RebootGuardEvent {
   readonly dryRun: boolean;
   /** The results of the checks that failed (or passed) before the decision. */
   readonly checks?: CheckResult[];
+  /** The first re-check comes this long after the reboot. */
+  readonly gracePeriodSeconds: number;
+  /** No re-check starts later than this after the reboot. */
+  readonly deadlineSeconds: number;
 }
 
 /** Every verdict of the reboot decision; see `RebootDecision.verdict`. */
-export const REBOOT_VERDICTS = ['REBOOT', 'DRY_RUN', 'NOT_RUNNING', 'BUDGET_EXHAUSTED', 'NO_ADDRESS'] as const;
+export const REBOOT_VERDICTS = ['REBOOT', 'DRY_RUN', 'NOT_RUNNING', 'BUDGET_EXHAUSTED', 'NO_ADDRESS', 'PAUSED'] as const;
 
 /** A verdict of the reboot decision. */
 export type RebootVerdict = typeof REBOOT_VERDICTS[number];
@@ -202,6 +258,7 @@ export interface RebootDecision {
    * DRY_RUN: would reboot. NOT_RUNNING: the instance is not running (or not found).
    * BUDGET_EXHAUSTED: the reboot budget of the window is spent. NO_ADDRESS: every failed
    * check failed because the instance has no address to check, which a reboot cannot fix.
+   * PAUSED: the instance was paused (its pause tag set) since the incident started.
    */
   readonly verdict: RebootVerdict;
   /** One sentence for humans: why. */
@@ -215,4 +272,18 @@ export interface RebootDecision {
    * one last); empty for the other verdicts.
    */
   readonly ledger: string;
+  /** The ledger tag's value before this decision, to restore when the reboot fails. */
+  readonly previousLedger?: string;
+  /** For REBOOT: when to re-check, counted from this decision. */
+  readonly schedule?: RecheckSchedule;
+}
+
+/** Input of `guard.lambda.ts`, step 'SCHEDULE', after a re-check: when is the next one? */
+export interface ScheduleEvent {
+  readonly step: 'SCHEDULE';
+  readonly instanceId: string;
+  /** The schedule the re-check that just ran was started by. */
+  readonly schedule: RecheckSchedule;
+  /** Re-checks start this long after the start of the previous one. */
+  readonly intervalSeconds: number;
 }

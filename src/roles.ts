@@ -1,0 +1,143 @@
+import { ArnFormat, Stack } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { Construct } from 'constructs';
+import { acceptNagFindings } from './nag';
+
+/** What one instance's workflow may touch. */
+export interface WorkflowRoleOptions {
+  readonly instanceId: string;
+  readonly instanceArn: string;
+  /** The functions the workflow invokes. */
+  readonly functions: lambda.IFunction[];
+  readonly lockTable: dynamodb.ITable;
+  /** The alarm whose state the workflow reads while watching; undefined: no watching. */
+  readonly alarmArn?: string;
+  /** The Route 53 health check whose status the workflow reads, if any. */
+  readonly healthCheckArn?: string;
+  /** The tag key the workflow may write on the instance (the reboot ledger). */
+  readonly ledgerTagKey: string;
+}
+
+/**
+ * The role of one instance's state machine, with its whole policy inline: each instance adds
+ * no IAM resource but this role, and nothing else may widen it. It may invoke this workflow's
+ * functions, look up, tag (ledger key only) and reboot this one instance, hold this instance's
+ * lock, and read this instance's alarm and health check.
+ */
+export function workflowRole(scope: Construct, options: WorkflowRoleOptions): iam.Role {
+  const statements = [
+    new iam.PolicyStatement({
+      sid: 'InvokeHandlers',
+      actions: ['lambda:InvokeFunction'],
+      resources: options.functions.map((fn) => fn.functionArn),
+    }),
+    new iam.PolicyStatement({
+      sid: 'LookUpInstances',
+      actions: ['ec2:DescribeInstances'],
+      resources: ['*'],
+    }),
+    new iam.PolicyStatement({
+      sid: 'RebootThisInstance',
+      actions: ['ec2:RebootInstances'],
+      resources: [options.instanceArn],
+    }),
+    new iam.PolicyStatement({
+      sid: 'RecordRebootsOnThisInstance',
+      actions: ['ec2:CreateTags'],
+      resources: [options.instanceArn],
+      conditions: { 'ForAllValues:StringEquals': { 'aws:TagKeys': [options.ledgerTagKey] } },
+    }),
+    new iam.PolicyStatement({
+      sid: 'LockThisInstance',
+      actions: ['dynamodb:PutItem', 'dynamodb:DeleteItem'],
+      resources: [options.lockTable.tableArn],
+      conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [options.instanceId] } },
+    }),
+    ...(options.alarmArn ? [new iam.PolicyStatement({
+      sid: 'ReadThisAlarm',
+      actions: ['cloudwatch:DescribeAlarms'],
+      resources: [options.alarmArn],
+    })] : []),
+    ...(options.healthCheckArn ? [new iam.PolicyStatement({
+      sid: 'ReadThisHealthCheck',
+      actions: ['route53:GetHealthCheckStatus'],
+      resources: [options.healthCheckArn],
+    })] : []),
+    new iam.PolicyStatement({
+      sid: 'DeliverLogs',
+      actions: [
+        'logs:CreateLogDelivery',
+        'logs:GetLogDelivery',
+        'logs:UpdateLogDelivery',
+        'logs:DeleteLogDelivery',
+        'logs:ListLogDeliveries',
+        'logs:PutResourcePolicy',
+        'logs:DescribeResourcePolicies',
+        'logs:DescribeLogGroups',
+      ],
+      resources: ['*'],
+    }),
+    new iam.PolicyStatement({
+      sid: 'Trace',
+      actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets'],
+      resources: ['*'],
+    }),
+  ];
+  const role = new iam.Role(scope, 'Role', {
+    description: `cdk-cpu-first-line-support workflow for ${options.instanceId}`,
+    assumedBy: new iam.ServicePrincipal('states.amazonaws.com'),
+    inlinePolicies: { Workflow: new iam.PolicyDocument({ statements }) },
+  });
+  acceptNagFindings(role, [{
+    id: 'AwsSolutions-IAM5',
+    reason: 'EC2 DescribeInstances, Step Functions log delivery (logs:*LogDelivery*, logs:PutResourcePolicy, logs:Describe*) and X-Ray tracing support no resource-level permissions: "*" is the narrowest resource they accept.',
+    appliesTo: ['Resource::*'],
+  }]);
+  return role;
+}
+
+/** The construct ID of the rule-target role under its stack; part of the library's contract. */
+const RULE_ROLE_ID = 'CpuFirstLineSupportRuleRole';
+
+/**
+ * The stack's one role for the alarm rules' targets: it may only start the stack's state
+ * machines (those named with `namePrefix`, and each custom-named one added), and only
+ * EventBridge rules of this account may assume it. It cannot reboot anything.
+ *
+ * @param customStateMachineArn the ARN of a state machine named without the prefix
+ */
+export function ruleTargetRole(scope: Construct, namePrefix: string, customStateMachineArn?: string): iam.IRole {
+  const stack = Stack.of(scope);
+  let role = stack.node.tryFindChild(RULE_ROLE_ID) as iam.Role | undefined;
+  if (!role) {
+    role = new iam.Role(stack, RULE_ROLE_ID, {
+      description: 'cdk-cpu-first-line-support: lets the alarm rules of this stack start its workflows, nothing else',
+      assumedBy: new iam.ServicePrincipal('events.amazonaws.com', {
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': stack.account },
+          ArnLike: { 'aws:SourceArn': stack.formatArn({ service: 'events', resource: 'rule', resourceName: '*' }) },
+        },
+      }),
+    });
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'StartThisStacksWorkflows',
+      actions: ['states:StartExecution'],
+      resources: [stack.formatArn({
+        service: 'states',
+        resource: 'stateMachine',
+        resourceName: `${namePrefix}*`,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      })],
+    }));
+    acceptNagFindings(role.node.findChild('DefaultPolicy'), [{
+      id: 'AwsSolutions-IAM5',
+      reason: `The wildcard only ends the name prefix of this stack's state machines (${namePrefix}*): one statement covers every instance of the stack.`,
+    }]);
+  }
+  if (customStateMachineArn) {
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [customStateMachineArn] }));
+  }
+  return role;
+}
