@@ -2,19 +2,29 @@
  * Raises an OpsGenie alert (`POST /v2/alerts`) for the notification, using an API key read
  * from Secrets Manager.
  *
- * Parameters (`event.parameters`): `apiKeySecretArn` (required), `baseUrl` (default
- * https://api.opsgenie.com; https://api.eu.opsgenie.com for the EU instance, or any base),
- * `team` (blank: no responders), `priority` ('P1'..'P5', blank: 'P3').
+ * Parameters (`event.parameters`): `destination` (required: which of the function's configured
+ * `{secretArn, baseUrl}` to use, see `readDestination`), `team` (blank: no responders),
+ * `priority` ('P1'..'P5', blank: 'P3'). The key's secret and the base URL (e.g.
+ * https://api.opsgenie.com or https://api.eu.opsgenie.com) are the function's configuration.
  *
- * The alert's alias is per instance, so repeated alerts for one instance are de-duplicated by
- * OpsGenie and two instances never merge; a dry run ('WOULD_REBOOT') has an alias of its own,
- * so it never touches a real alert. Throws when OpsGenie refuses the alert (non-2xx)
- * or cannot be reached within the retry budget.
+ * OpsGenie keeps one open alert per alias and only counts a create with the alias of an open
+ * alert, without notifying anyone. So the alias is per incident (instance and execution,
+ * see {@link alertAlias}): a new incident pages again even while an older alert is open, and a
+ * retried create of one incident never pages twice.
+ *
+ * Throws `OpsGenieApiError` when OpsGenie refuses the alert for good (a 4xx other than 408 and
+ * 429), and `NotifierUnavailableError` when it cannot be reached, rate-limits or fails on its
+ * side beyond the handler's retry budget. A 202 means "Request will be processed": OpsGenie
+ * processes the request asynchronously, so the answer is the request ID, not the alert's.
+ *
+ * @see https://docs.opsgenie.com/docs/alert-api#create-alert
  */
-import { bodySnippet, HttpRequest, HttpResponse } from './shared/http';
+import { bodySnippet, HttpRequest, HttpResponse, isRetryableStatus } from './shared/http';
 import { InvalidEventError } from './shared/invalid-event-error';
 import { failedCheckNames, IncidentMessage, MAX_TITLE_LENGTH, readRebootDecision, renderPlainText, truncate } from './shared/message';
-import { DeliveryOptions, deliverNotification, NotificationContext, NotifierDefinition, readBaseUrl, readParameter } from './shared/notifier';
+import {
+  DeliveryOptions, deadlineFromContext, deliverNotification, LambdaContextLike, NotificationContext, NotifierDefinition, readParameter,
+} from './shared/notifier';
 import { NotifyEvent, NotifyResult } from './shared/types';
 import { Fields } from './shared/validate';
 
@@ -34,16 +44,17 @@ export type OpsGeniePriority = (typeof PRIORITIES)[number];
 /** OpsGenie's field limits (characters). */
 const LIMITS = { alias: 512, description: 15_000, entity: 512, tag: 50, detailsTotal: 8_000, teamName: 100 };
 
-/** The OpsGenie notifier's parameters. */
+/** The OpsGenie notifier's parameters (the key's secret and the base URL are the destination's). */
 export interface OpsGenieParameters {
-  readonly apiKeySecretArn: string;
-  readonly baseUrl: string;
   /** Empty: no responders. */
   readonly team: string;
   readonly priority: OpsGeniePriority;
 }
 
-/** Thrown when OpsGenie does not accept the alert. */
+/**
+ * Thrown when OpsGenie refuses the alert for good (a 4xx other than 408 and 429, e.g. an
+ * invalid key or payload). Retrying cannot help. Transient failures are `NotifierUnavailableError`.
+ */
 export class OpsGenieApiError extends Error {
   constructor(message: string) {
     super(message);
@@ -58,29 +69,52 @@ export function readOpsGenieParameters(parameters: Fields): OpsGenieParameters {
     throw new InvalidEventError(`${HANDLER}: \`parameters.priority\` must be one of ${PRIORITIES.join(', ')}, got ${JSON.stringify(parameters.priority)}`);
   }
   return {
-    apiKeySecretArn: readParameter(HANDLER, parameters, 'apiKeySecretArn'),
-    baseUrl: readBaseUrl(HANDLER, parameters, 'baseUrl', DEFAULT_OPSGENIE_BASE_URL),
     team: truncate(readParameter(HANDLER, parameters, 'team', ''), LIMITS.teamName),
     priority: priority as OpsGeniePriority,
   };
 }
 
-/** Alias suffixes of the kinds that must not de-duplicate with the instance's alert. */
+/** Alias suffixes of the kinds that must not de-duplicate with the incident's alert. */
 const ALIAS_SUFFIXES: Partial<Record<NotifyEvent['kind'], string>> = {
   RECOVERED: ':recovered',
   WOULD_REBOOT: ':dry-run',
+  ESCALATION_FAILED: ':escalation-failed',
 };
 
+/** The execution name: the last segment of an execution ARN; `undefined` when there is none. */
+export function executionName(executionId: unknown): string | undefined {
+  if (typeof executionId !== 'string') {
+    return undefined;
+  }
+  const name = executionId.trim().split(':').pop()?.trim();
+  return name !== undefined && name !== '' ? name : undefined;
+}
+
 /**
- * The alert alias: one per instance (`cpu-first-line-support:<instanceId>`), so OpsGenie
- * de-duplicates repeated alerts for one instance (UNRESPONSIVE, NOT_REBOOTED, ERROR) and never
- * merges two instances. A RECOVERED notification gets its own alias (`...:recovered`), so it
- * is not swallowed by a still-open alert of the same instance; a dry run ('WOULD_REBOOT') gets
- * `...:dry-run`, so it never adds to or de-duplicates with a real alert.
+ * The alert alias: one per incident, `cpu-first-line-support:<instanceId>:<execution name>`.
+ * OpsGenie keeps one open alert per alias and only counts a create with the alias of an open
+ * alert (no new notification), so a per-instance alias would keep a second incident silent
+ * while the first alert is still open. Per incident, a retried create (the state machine
+ * retries) still de-duplicates, and two instances never merge. Without an execution ID the
+ * alias is per instance. A RECOVERED notice gets `...:recovered`, a dry run ('WOULD_REBOOT')
+ * `...:dry-run`, and a lost page ('ESCALATION_FAILED') `...:escalation-failed`, so none of them
+ * is swallowed by, or adds to, the incident's alert. At most 512 characters.
+ *
+ * @see https://docs.opsgenie.com/docs/alert-api#create-alert
  */
-export function alertAlias(instanceId: string, kind: NotifyEvent['kind']): string {
+export function alertAlias(instanceId: string, kind: NotifyEvent['kind'], executionId?: string): string {
   const suffix = ALIAS_SUFFIXES[kind] ?? '';
-  return truncate(`${ALIAS_PREFIX}:${instanceId}`, LIMITS.alias - suffix.length) + suffix;
+  const execution = executionName(executionId);
+  const incident = execution !== undefined ? `${ALIAS_PREFIX}:${instanceId}:${execution}` : `${ALIAS_PREFIX}:${instanceId}`;
+  return truncate(incident, LIMITS.alias - suffix.length) + suffix;
+}
+
+/** Kinds that inform and never page: sent at P5 whatever the configured priority. */
+const INFORMATIONAL_KINDS: ReadonlySet<NotifyEvent['kind']> = new Set(['RECOVERED', 'WOULD_REBOOT']);
+
+/** The alert priority: P5 for a recovery and a dry run (information, never a page), else the configured one. */
+export function alertPriority(kind: NotifyEvent['kind'], configured: OpsGeniePriority): OpsGeniePriority {
+  return INFORMATIONAL_KINDS.has(kind) ? 'P5' : configured;
 }
 
 /**
@@ -88,8 +122,11 @@ export function alertAlias(instanceId: string, kind: NotifyEvent['kind']): strin
  * whole map stays within OpsGenie's limit.
  */
 export function buildAlertDetails(event: NotifyEvent, region: string | undefined): Record<string, string> {
-  // Without a reboot (NOT_REBOOTED, WOULD_REBOOT) there is no "before the reboot" and no re-check.
-  const rebooted = event.kind !== 'NOT_REBOOTED' && event.kind !== 'WOULD_REBOOT';
+  // Without a reboot there is no "before the reboot" and no re-check: an ERROR or a lost page
+  // says whether the reboot was issued.
+  const rebooted = event.kind === 'RECOVERED' || event.kind === 'UNRESPONSIVE'
+    || ((event.kind === 'ERROR' || event.kind === 'ESCALATION_FAILED') && event.rebootIssued === true);
+  const failure = event.kind === 'ERROR' || event.kind === 'ESCALATION_FAILED';
   const decision = readRebootDecision(event.decision);
   const candidates: Record<string, unknown> = {
     instanceId: event.instanceId,
@@ -105,7 +142,11 @@ export function buildAlertDetails(event: NotifyEvent, region: string | undefined
     rebootReason: decision?.reason,
     instanceState: decision?.instanceState,
     rebootsInWindow: decision?.rebootsInWindow !== undefined ? String(decision.rebootsInWindow) : undefined,
-    error: event.kind === 'ERROR' ? event.error?.Error : undefined,
+    error: failure ? event.error?.Error : undefined,
+    failedState: failure ? event.failedState : undefined,
+    rebootIssued: failure && typeof event.rebootIssued === 'boolean' ? String(event.rebootIssued) : undefined,
+    rebootRecorded: failure && typeof event.rebootRecorded === 'boolean' ? String(event.rebootRecorded) : undefined,
+    undeliveredKind: event.kind === 'ESCALATION_FAILED' ? event.undeliveredKind : undefined,
   };
   const details: Record<string, string> = {};
   for (const [key, value] of Object.entries(candidates)) {
@@ -121,11 +162,11 @@ export function buildAlertPayload(event: NotifyEvent, parameters: OpsGenieParame
   const region = process.env.AWS_REGION;
   return {
     message: truncate(message.title, MAX_TITLE_LENGTH),
-    alias: alertAlias(event.instanceId, event.kind),
+    alias: alertAlias(event.instanceId, event.kind, event.executionId),
     description: truncate(renderPlainText(message), LIMITS.description),
     ...(parameters.team !== '' ? { responders: [{ type: 'team', name: parameters.team }] } : {}),
-    // A dry-run notice is information, never a page.
-    priority: event.kind === 'WOULD_REBOOT' ? 'P5' : parameters.priority,
+    // A recovery or a dry-run notice is information, never a page.
+    priority: alertPriority(event.kind, parameters.priority),
     entity: truncate(event.instanceId, LIMITS.entity),
     source: ALERT_SOURCE,
     tags: event.kind === 'WOULD_REBOOT' ? [ALIAS_PREFIX, event.kind, 'dry-run'] : [ALIAS_PREFIX, event.kind],
@@ -134,7 +175,9 @@ export function buildAlertPayload(event: NotifyEvent, parameters: OpsGenieParame
 }
 
 /**
- * Judges OpsGenie's answer (202 `{ result, took, requestId }`): returns the request ID.
+ * Judges OpsGenie's final, non-transient answer (202 `{ result, took, requestId }`): returns
+ * the request ID. A 202 only says "Request will be processed": OpsGenie creates the alert
+ * asynchronously.
  *
  * @throws OpsGenieApiError for a non-2xx status, with the status and a body snippet
  */
@@ -154,10 +197,10 @@ export function interpretOpsGenieResponse(response: HttpResponse): string | unde
 export const OPSGENIE_NOTIFIER: NotifierDefinition<OpsGenieParameters> = {
   notifier: 'opsgenie',
   handler: HANDLER,
+  service: 'OpsGenie Alert API',
   readParameters: readOpsGenieParameters,
-  secretArn: (parameters) => parameters.apiKeySecretArn,
-  buildRequest: ({ event, parameters, message, secret }: NotificationContext<OpsGenieParameters>): HttpRequest => ({
-    url: `${parameters.baseUrl}/v2/alerts`,
+  buildRequest: ({ event, parameters, destination, message, secret }: NotificationContext<OpsGenieParameters>): HttpRequest => ({
+    url: `${destination.baseUrl}/v2/alerts`,
     method: 'POST',
     headers: {
       'Authorization': `GenieKey ${secret}`,
@@ -165,14 +208,16 @@ export const OPSGENIE_NOTIFIER: NotifierDefinition<OpsGenieParameters> = {
     },
     body: JSON.stringify(buildAlertPayload(event, parameters, message)),
   }),
+  isTransient: isRetryableStatus,
   interpretResponse: (response) => interpretOpsGenieResponse(response),
-  describeParameters: (parameters) => ({ baseUrl: parameters.baseUrl, team: parameters.team, priority: parameters.priority }),
+  describeParameters: (parameters) => ({ team: parameters.team, priority: parameters.priority }),
 };
 
-/** Raises the OpsGenie alert; `options` tune the retries (for tests). */
+/** Raises the OpsGenie alert; `options` set the deadline and tune the retries (for tests). */
 export async function notifyOpsGenie(event: NotifyEvent, options: DeliveryOptions = {}): Promise<NotifyResult> {
   return deliverNotification(OPSGENIE_NOTIFIER, event, options);
 }
 
-/** Lambda entry point. */
-export const handler = async (event: NotifyEvent): Promise<NotifyResult> => notifyOpsGenie(event);
+/** Lambda entry point: every attempt ends before the function's own timeout. */
+export const handler = async (event: NotifyEvent, context?: LambdaContextLike): Promise<NotifyResult> =>
+  notifyOpsGenie(event, { deadlineMs: deadlineFromContext(context) });

@@ -2,15 +2,24 @@
  * Posts the notification to a Slack channel with `chat.postMessage`, using a bot token read
  * from Secrets Manager.
  *
- * Parameters (`event.parameters`): `tokenSecretArn` (required), `channel` (required, an ID
- * like C0123456789 or a name like #ops), `apiBaseUrl` (default https://slack.com/api).
+ * Parameters (`event.parameters`): `destination` (required: which of the function's configured
+ * `{secretArn, baseUrl}` to use, see `readDestination`) and `channel` (required, an ID like
+ * C0123456789 or a name like #ops). The token's secret and the API base URL (e.g.
+ * https://slack.com/api) are the function's configuration, never the event's.
  *
- * Throws when Slack refuses the message (`ok: false`, the error code is in the message) or
- * cannot be reached within the retry budget, so the workflow's Catch sees it.
+ * Throws `SlackApiError` when Slack refuses the message for good (`ok: false` with a permanent
+ * code such as `channel_not_found`, or a 4xx), and `NotifierUnavailableError` when Slack cannot
+ * be reached, rate-limits or fails on its side (HTTP 5xx, 408, 429, or a transient `ok: false`
+ * code) beyond the handler's retry budget, so the workflow retries later.
+ *
+ * @see https://api.slack.com/methods/chat.postMessage
+ * @see https://api.slack.com/docs/rate-limits
  */
 import { bodySnippet, HttpRequest, HttpResponse, isRetryableStatus } from './shared/http';
 import { IncidentMessage, truncate } from './shared/message';
-import { DeliveryOptions, deliverNotification, NotificationContext, NotifierDefinition, readBaseUrl, readParameter } from './shared/notifier';
+import {
+  DeliveryOptions, deadlineFromContext, deliverNotification, LambdaContextLike, NotificationContext, NotifierDefinition, readParameter,
+} from './shared/notifier';
 import { NotificationKind, NotifyEvent, NotifyResult } from './shared/types';
 import { Fields } from './shared/validate';
 
@@ -31,13 +40,12 @@ const EMOJI: Record<NotificationKind, string> = {
   ERROR: ':warning:',
   NOT_REBOOTED: ':no_entry:',
   WOULD_REBOOT: ':test_tube:',
+  ESCALATION_FAILED: ':sos:',
 };
 
-/** The Slack notifier's parameters. */
+/** The Slack notifier's parameters (the token's secret and the base URL are the destination's). */
 export interface SlackParameters {
-  readonly tokenSecretArn: string;
   readonly channel: string;
-  readonly apiBaseUrl: string;
 }
 
 /** Slack's answer to `chat.postMessage`. */
@@ -51,7 +59,11 @@ interface SlackAnswer {
   readonly provided?: string;
 }
 
-/** Thrown when Slack does not accept the message; the message carries Slack's error code. */
+/**
+ * Thrown when Slack refuses the message for good (a permanent `ok: false` code, a 4xx other
+ * than 408 and 429, or an answer that is not JSON); the message carries Slack's error code.
+ * Retrying cannot help. Transient failures are `NotifierUnavailableError`.
+ */
 export class SlackApiError extends Error {
   constructor(message: string) {
     super(message);
@@ -62,9 +74,7 @@ export class SlackApiError extends Error {
 /** Reads and validates the parameters; throws InvalidEventError. */
 export function readSlackParameters(parameters: Fields): SlackParameters {
   return {
-    tokenSecretArn: readParameter(HANDLER, parameters, 'tokenSecretArn'),
     channel: readParameter(HANDLER, parameters, 'channel'),
-    apiBaseUrl: readBaseUrl(HANDLER, parameters, 'apiBaseUrl', DEFAULT_SLACK_API_BASE_URL),
   };
 }
 
@@ -108,17 +118,19 @@ function parseSlackAnswer(response: HttpResponse): SlackAnswer | undefined {
   }
 }
 
-/** Whether Slack's answer is worth another attempt: 429, 5xx, or a transient `ok: false` error. */
-export function isRetryableSlackResponse(response: HttpResponse): boolean {
-  if (isRetryableStatus(response)) {
-    return true;
-  }
+/** Slack's error code of a transient `ok: false` answer, else `undefined`. */
+function transientSlackError(response: HttpResponse): string | undefined {
   const answer = parseSlackAnswer(response);
-  return answer?.ok === false && typeof answer.error === 'string' && TRANSIENT_SLACK_ERRORS.has(answer.error);
+  return answer?.ok === false && typeof answer.error === 'string' && TRANSIENT_SLACK_ERRORS.has(answer.error) ? answer.error : undefined;
+}
+
+/** Whether Slack's answer is transient, worth another attempt: 408, 429, 5xx, or a transient `ok: false` error. */
+export function isRetryableSlackResponse(response: HttpResponse): boolean {
+  return isRetryableStatus(response) || transientSlackError(response) !== undefined;
 }
 
 /**
- * Judges Slack's answer: returns the message timestamp (`ts`) when `ok: true`.
+ * Judges Slack's final, non-transient answer: returns the message timestamp (`ts`) when `ok: true`.
  *
  * @throws SlackApiError for a non-2xx status, a non-JSON body or `ok: false` (with the error code)
  */
@@ -142,10 +154,10 @@ export function interpretSlackResponse(response: HttpResponse, channel: string):
 export const SLACK_NOTIFIER: NotifierDefinition<SlackParameters> = {
   notifier: 'slack',
   handler: HANDLER,
+  service: 'Slack chat.postMessage',
   readParameters: readSlackParameters,
-  secretArn: (parameters) => parameters.tokenSecretArn,
-  buildRequest: ({ parameters, message, secret }: NotificationContext<SlackParameters>): HttpRequest => ({
-    url: `${parameters.apiBaseUrl}/chat.postMessage`,
+  buildRequest: ({ parameters, destination, message, secret }: NotificationContext<SlackParameters>): HttpRequest => ({
+    url: `${destination.baseUrl}/chat.postMessage`,
     method: 'POST',
     headers: {
       'Authorization': `Bearer ${secret}`,
@@ -153,15 +165,17 @@ export const SLACK_NOTIFIER: NotifierDefinition<SlackParameters> = {
     },
     body: JSON.stringify(buildSlackPayload(parameters.channel, message)),
   }),
-  isRetryable: isRetryableSlackResponse,
+  isTransient: isRetryableSlackResponse,
+  describeTransient: transientSlackError,
   interpretResponse: (response, parameters) => interpretSlackResponse(response, parameters.channel),
-  describeParameters: (parameters) => ({ channel: parameters.channel, apiBaseUrl: parameters.apiBaseUrl }),
+  describeParameters: (parameters) => ({ channel: parameters.channel }),
 };
 
-/** Posts the notification to Slack; `options` tune the retries (for tests). */
+/** Posts the notification to Slack; `options` set the deadline and tune the retries (for tests). */
 export async function notifySlack(event: NotifyEvent, options: DeliveryOptions = {}): Promise<NotifyResult> {
   return deliverNotification(SLACK_NOTIFIER, event, options);
 }
 
-/** Lambda entry point. */
-export const handler = async (event: NotifyEvent): Promise<NotifyResult> => notifySlack(event);
+/** Lambda entry point: every attempt ends before the function's own timeout. */
+export const handler = async (event: NotifyEvent, context?: LambdaContextLike): Promise<NotifyResult> =>
+  notifySlack(event, { deadlineMs: deadlineFromContext(context) });

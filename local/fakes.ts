@@ -130,28 +130,70 @@ export interface FakeAnswer {
 /** A request the fake Slack or OpsGenie received. */
 export interface ReceivedRequest {
   readonly path: string;
-  /** Whether the fake accepted it: Slack answered `ok: true`, OpsGenie a 2xx status. */
+  /**
+   * Whether the fake accepted it: Slack answered `ok: true`, OpsGenie a 2xx status (which,
+   * as with the real OpsGenie, only says the request will be processed, not that anyone was
+   * paged: see `FakeNotifiers.opsGeniePages`).
+   */
   readonly accepted: boolean;
   readonly authorization?: string;
   readonly body: any;
 }
 
+/** An alert the fake OpsGenie holds, open or closed. */
+export interface FakeOpsGenieAlert {
+  readonly alias: string;
+  /** The create request that opened the alert (and notified). */
+  readonly request: ReceivedRequest;
+  /** How many creates this alert absorbed, the first included (OpsGenie's `count`). */
+  count: number;
+  /** Open until `closeOpsGenieAlert(alias)`. */
+  open: boolean;
+}
+
 /**
  * Slack (`POST /api/chat.postMessage`) and OpsGenie (`POST /v2/alerts`) on loopback,
- * recording what they receive.
+ * recording what they receive, and as strict as the real services where it matters to the
+ * workflow's promises:
+ *
+ * - Slack answers HTTP 200 with `ok: false` and an error code when it refuses a message, and
+ *   HTTP 429 with `Retry-After` when it rate-limits (queue one in `slackQueue`).
+ *   https://api.slack.com/methods/chat.postMessage, https://api.slack.com/docs/rate-limits
+ * - OpsGenie answers 202 `{"result":"Request will be processed"}` BEFORE it processes the
+ *   request: processing is asynchronous (here `opsGenieProcessingMs` later), so a 202 does not
+ *   prove that an alert was created. https://docs.opsgenie.com/docs/alert-api ("Create alert
+ *   requests are processed asynchronously")
+ * - OpsGenie keeps one open alert per alias: a create with the alias of an open alert only
+ *   increments that alert's `count` and notifies nobody; only the first create of an alias
+ *   (or one after the alert was closed) opens an alert and pages.
+ *   https://docs.opsgenie.com/docs/alert-api#create-alert ("alias ... used for alert
+ *   deduplication"), https://support.atlassian.com/opsgenie/docs/what-is-alert-de-duplication/
+ * - OpsGenie refuses a create without a `message` with 422, and expects a `GenieKey`
+ *   authorization (401 otherwise).
  */
 export class FakeNotifiers {
+  /** Every `chat.postMessage` Slack answered with its usual answer (not a queued one). */
   public readonly slackMessages: ReceivedRequest[] = [];
+  /** Every create-alert request OpsGenie answered with its usual answer (not a queued one), paging or not. */
   public readonly opsGenieAlerts: ReceivedRequest[] = [];
+  /**
+   * The create requests that notified someone: the first create of an alias that had no open
+   * alert, once processed (a few ms after the 202; `await settled()` first).
+   */
+  public readonly opsGeniePages: ReceivedRequest[] = [];
   public port = 0;
   /** What Slack answers; `{ ok: false, error }` reproduces Slack's failures. */
   public slackAnswer: Record<string, unknown> = { ok: true, ts: '1764100000.000100' };
-  /** The HTTP status OpsGenie answers with. */
+  /** The HTTP status OpsGenie answers with; only a 2xx is processed. */
   public opsGenieStatus = 202;
+  /** How long after its 202 OpsGenie processes a create request, in real milliseconds. */
+  public opsGenieProcessingMs = 5;
   /** Answers Slack gives first, one per request, e.g. a 429 with `Retry-After`. */
   public slackQueue: FakeAnswer[] = [];
-  /** Answers OpsGenie gives first, one per request. */
+  /** Answers OpsGenie gives first, one per request; a queued answer is never processed. */
   public opsGenieQueue: FakeAnswer[] = [];
+  private readonly alerts = new Map<string, FakeOpsGenieAlert>();
+  private readonly processing = new Set<Promise<void>>();
   private readonly server: http.Server;
 
   constructor() {
@@ -159,7 +201,13 @@ export class FakeNotifiers {
       let data = '';
       req.on('data', (chunk) => (data += chunk));
       req.on('end', () => {
-        const received = { path: req.url ?? '', authorization: req.headers.authorization, body: data ? JSON.parse(data) : undefined };
+        let body: any;
+        try {
+          body = data ? JSON.parse(data) : undefined;
+        } catch {
+          body = data;
+        }
+        const received = { path: req.url ?? '', authorization: req.headers.authorization, body };
         res.setHeader('content-type', 'application/json');
         const queued = req.url === '/api/chat.postMessage' ? this.slackQueue.shift()
           : req.url === '/v2/alerts' ? this.opsGenieQueue.shift() : undefined;
@@ -169,15 +217,31 @@ export class FakeNotifiers {
           this.slackMessages.push({ ...received, accepted: this.slackAnswer.ok === true });
           res.end(JSON.stringify(this.slackAnswer));
         } else if (req.url === '/v2/alerts') {
-          this.opsGenieAlerts.push({ ...received, accepted: this.opsGenieStatus < 300 });
-          res.statusCode = this.opsGenieStatus;
-          res.end(JSON.stringify({ result: 'Request will be processed', took: 0.01, requestId: `req-${this.opsGenieAlerts.length}` }));
+          this.createAlert(received, res);
         } else {
           res.statusCode = 404;
           res.end('{}');
         }
       });
     });
+  }
+
+  /** Every alert OpsGenie holds, by alias (open and closed). */
+  public get opsGenieAlertsByAlias(): ReadonlyMap<string, FakeOpsGenieAlert> {
+    return this.alerts;
+  }
+
+  /** Closes the open alert of `alias` (as a human or `POST /v2/alerts/:alias/close` would): the next create pages again. */
+  public closeOpsGenieAlert(alias: string): void {
+    const alert = this.alerts.get(alias);
+    if (alert) alert.open = false;
+  }
+
+  /** Waits until every accepted create request was processed. */
+  public async settled(): Promise<void> {
+    while (this.processing.size > 0) {
+      await Promise.all([...this.processing]);
+    }
   }
 
   public get slackApiBaseUrl(): string {
@@ -194,7 +258,39 @@ export class FakeNotifiers {
   }
 
   public async stop(): Promise<void> {
+    await this.settled();
     await closeServer(this.server);
+  }
+
+  /** Answers a create-alert request at once, then processes it asynchronously (see the class doc). */
+  private createAlert(received: Omit<ReceivedRequest, 'accepted'>, res: http.ServerResponse): void {
+    const requestId = `req-${this.opsGenieAlerts.length + 1}`;
+    let status = this.opsGenieStatus;
+    let answer: Record<string, unknown> = { result: 'Request will be processed', took: 0.01, requestId };
+    if (!/^GenieKey \S+$/.test(received.authorization ?? '')) {
+      status = 401;
+      answer = { message: 'Could not authenticate', took: 0.0, requestId };
+    } else if (typeof received.body?.message !== 'string' || received.body.message.trim() === '') {
+      status = 422;
+      answer = { message: 'Request body is not processable. Please check the errors.', errors: { message: 'Message can not be empty.' }, took: 0.0, requestId };
+    }
+    const request: ReceivedRequest = { ...received, accepted: status < 300 };
+    this.opsGenieAlerts.push(request);
+    res.statusCode = status;
+    res.end(JSON.stringify(answer));
+    if (status >= 300) return;
+    const done = new Promise<void>((resolve) => setTimeout(resolve, this.opsGenieProcessingMs)).then(() => {
+      const alias = typeof request.body.alias === 'string' && request.body.alias !== '' ? request.body.alias : `generated-${requestId}`;
+      const open = this.alerts.get(alias);
+      if (open?.open) {
+        open.count++;
+      } else {
+        this.alerts.set(alias, { alias, request, count: 1, open: true });
+        this.opsGeniePages.push(request);
+      }
+    });
+    this.processing.add(done);
+    void done.finally(() => this.processing.delete(done));
   }
 }
 

@@ -31,21 +31,27 @@ export interface RetryPolicy {
   readonly attemptTimeoutMs: number;
   /** Wait before the first retry when the server gives no `Retry-After`; doubled for each further retry. */
   readonly backoffMs: number;
-  /** The longest `Retry-After` honoured; longer values are cut to this. */
+  /**
+   * The longest `Retry-After` waited out inside the handler. A longer one (or one that does not
+   * fit in the budget left) ends the retries at once: the last response is returned.
+   */
   readonly maxRetryAfterMs: number;
   /** No attempt starts, and no attempt runs, beyond this time after the first one started. */
   readonly totalBudgetMs: number;
 }
 
 /**
- * The notifiers' policy: 3 attempts of at most 8 s, waits of 0.5 s, 1 s (or `Retry-After`,
- * at most 5 s), all within 30 s, comfortably inside a 60 s Lambda timeout.
+ * The notifiers' policy: 3 attempts of at most 8 s, waits of 0.5 s, 1 s, or the server's
+ * `Retry-After` when it is at most 10 s, all within 30 s. With the Secrets Manager read
+ * (bounded by its client's timeouts) this stays inside the 60 s Lambda timeout. A longer
+ * `Retry-After` is not waited out here: the caller hands the failure to the state machine,
+ * whose retries wait longer.
  */
 export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   maxAttempts: 3,
   attemptTimeoutMs: 8_000,
   backoffMs: 500,
-  maxRetryAfterMs: 5_000,
+  maxRetryAfterMs: 10_000,
   totalBudgetMs: 30_000,
 };
 
@@ -139,9 +145,12 @@ export async function fetchOnce(request: HttpRequest, timeoutMs: number): Promis
   return { status: response.status, headers: response.headers, body };
 }
 
-/** Whether a response is worth another attempt by default: 429 Too Many Requests or any 5xx. */
+/**
+ * Whether a response status is transient, worth another attempt by default: 408 Request
+ * Timeout, 429 Too Many Requests or any 5xx.
+ */
 export function isRetryableStatus(response: Pick<HttpResponse, 'status'>): boolean {
-  return response.status === 429 || response.status >= 500;
+  return response.status === 408 || response.status === 429 || response.status >= 500;
 }
 
 /**
@@ -160,16 +169,25 @@ export function parseRetryAfter(value: string | null | undefined, nowMs: number 
   return Number.isNaN(date) ? undefined : Math.max(0, date - nowMs);
 }
 
+/** How long to wait before a retry, and whether the server asked for it. */
+export interface RetryDelay {
+  readonly waitMs: number;
+  /** Whether `waitMs` is the server's `Retry-After` (which must not be shortened). */
+  readonly fromServer: boolean;
+}
+
 /**
  * How long to wait before retry number `retry` (1 for the first retry): the server's
- * `Retry-After` when given (capped at `maxRetryAfterMs`), else `backoffMs` doubled per retry.
+ * `Retry-After` when given, as given, else `backoffMs` doubled per retry.
  */
-export function retryDelayMs(retry: number, retryAfterHeader: string | null | undefined, policy: RetryPolicy, nowMs: number = Date.now()): number {
+export function retryDelayMs(
+  retry: number, retryAfterHeader: string | null | undefined, policy: RetryPolicy, nowMs: number = Date.now(),
+): RetryDelay {
   const retryAfter = parseRetryAfter(retryAfterHeader, nowMs);
   if (retryAfter !== undefined) {
-    return Math.min(retryAfter, policy.maxRetryAfterMs);
+    return { waitMs: retryAfter, fromServer: true };
   }
-  return policy.backoffMs * 2 ** (retry - 1);
+  return { waitMs: policy.backoffMs * 2 ** (retry - 1), fromServer: false };
 }
 
 /** Options of {@link fetchWithRetry}. */
@@ -179,20 +197,31 @@ export interface FetchWithRetryOptions {
   readonly policy?: RetryPolicy;
   /** Whether a response should be retried; defaults to {@link isRetryableStatus}. */
   readonly isRetryable?: (response: HttpResponse) => boolean;
+  /**
+   * An absolute time (epoch ms) after which no attempt may run, e.g. the Lambda deadline less
+   * a margin; the earlier of this and the policy's `totalBudgetMs` applies.
+   * @default - only the policy's total budget
+   */
+  readonly deadlineMs?: number;
+  /** Makes text safe to log (removes credentials); applied to every logged failure. @default - as is */
+  readonly redact?: (text: string) => string;
 }
 
 /**
  * Sends a request, retrying network errors, timeouts and retryable responses within the
- * policy's attempt and time budget.
+ * policy's attempt and time budget (and `deadlineMs`). A `Retry-After` is waited out as given
+ * when it is at most `maxRetryAfterMs` and fits in the budget; otherwise the retries stop at
+ * once, since retrying sooner than the server asked is pointless.
  *
- * @returns the first non-retryable response, or the last response when the budget ran out
- * (which may be an error status: the caller judges it)
+ * @returns the first non-retryable response, or the last response when the retries stopped
+ * (which may be an error status: the caller judges it, and can read its `Retry-After`)
  * @throws HttpDeliveryError when the last attempt got no response at all
  */
 export async function fetchWithRetry(request: HttpRequest, options: FetchWithRetryOptions): Promise<HttpResponse> {
   const policy = options.policy ?? DEFAULT_RETRY_POLICY;
   const isRetryable = options.isRetryable ?? isRetryableStatus;
-  const deadline = Date.now() + policy.totalBudgetMs;
+  const redact = options.redact ?? ((text: string) => text);
+  const deadline = Math.min(Date.now() + policy.totalBudgetMs, options.deadlineMs ?? Infinity);
   let lastResponse: HttpResponse | undefined;
   let lastFailure = 'no attempt was made';
 
@@ -206,12 +235,16 @@ export async function fetchWithRetry(request: HttpRequest, options: FetchWithRet
       lastFailure = `HTTP ${lastResponse.status}`;
     } catch (error) {
       lastResponse = undefined;
-      lastFailure = describeFetchError(error, request.url, timeoutMs);
+      lastFailure = redact(describeFetchError(error, request.url, timeoutMs));
     }
     if (attempt === policy.maxAttempts) {
       break;
     }
-    const waitMs = retryDelayMs(attempt, lastResponse?.headers.get('retry-after'), policy);
+    const { waitMs, fromServer } = retryDelayMs(attempt, lastResponse?.headers.get('retry-after'), policy);
+    if (fromServer && waitMs > policy.maxRetryAfterMs) {
+      logWarning(options.handler, 'retry-after-too-long', { url: request.url, attempt, lastFailure, retryAfterMs: waitMs });
+      break;
+    }
     if (Date.now() + waitMs >= deadline) {
       logWarning(options.handler, 'retry-budget-exhausted', { url: request.url, attempt, lastFailure, waitMs });
       break;

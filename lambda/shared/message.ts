@@ -3,7 +3,8 @@
  * notifier: which instance, in which region, which checks failed and why (before the reboot
  * and in the last re-check), how many re-checks ran, how long recovery took, the alarm, the
  * reboot decision (why the instance was not rebooted, or would have been in a dry run), and
- * for kind 'ERROR' the workflow's error.
+ * for kinds 'ERROR' and 'ESCALATION_FAILED' the error, the state that failed and whether the
+ * instance was rebooted (only a reboot that was issued is ever called "the reboot").
  *
  * The event is read defensively: a missing or malformed field is left out of the message,
  * never printed as "undefined" or "null".
@@ -347,6 +348,8 @@ export function buildTitle(kind: NotificationKind, instanceId: string, region: s
       return truncate(`${instance} failed its checks and was not rebooted`, MAX_TITLE_LENGTH);
     case 'WOULD_REBOOT':
       return truncate(`${instance} would be rebooted (dry run)`, MAX_TITLE_LENGTH);
+    case 'ESCALATION_FAILED':
+      return truncate(`PAGING FAILED: nobody was paged for ${instance}; look at it now`, MAX_TITLE_LENGTH);
     default:
       return truncate(`CPU first-line support failed with an error for ${instance}`, MAX_TITLE_LENGTH);
   }
@@ -356,6 +359,12 @@ export function buildTitle(kind: NotificationKind, instanceId: string, region: s
 export function formatTimestamp(iso: string): string {
   const ms = Date.parse(iso);
   return Number.isNaN(ms) ? iso : formatUtc(ms);
+}
+
+/** When the incident started, when known. */
+function describeStart(incidentStartedAt: unknown): string[] {
+  const startedMs = typeof incidentStartedAt === 'string' ? Date.parse(incidentStartedAt) : NaN;
+  return Number.isNaN(startedMs) ? [] : [`Incident started ${formatTimestamp(incidentStartedAt as string)}.`];
 }
 
 /** How long recovery took, or how long the instance has been failing; only for RECOVERED and UNRESPONSIVE. */
@@ -370,6 +379,41 @@ function describeDuration(kind: NotificationKind, event: NotifyEvent, lastRun: r
     : [`Still failing ${formatDuration(duration)} after the incident started (${started}).`];
 }
 
+/** What each kind of notification says, for the kind an ESCALATION_FAILED could not deliver. */
+const KIND_MEANINGS: Record<NotificationKind, string> = {
+  RECOVERED: 'the instance recovered after a reboot',
+  UNRESPONSIVE: 'the instance is still unresponsive after a reboot',
+  ERROR: 'the workflow stopped with an error',
+  NOT_REBOOTED: 'the instance failed its checks and was not rebooted',
+  WOULD_REBOOT: 'dry run: the instance would have been rebooted',
+  ESCALATION_FAILED: 'an earlier alert could not be delivered',
+};
+
+/** The line naming the notification an ESCALATION_FAILED could not deliver. */
+export function describeUndelivered(undeliveredKind: unknown): string {
+  const kind = typeof undeliveredKind === 'string' && undeliveredKind in KIND_MEANINGS ? undeliveredKind as NotificationKind : undefined;
+  return kind !== undefined
+    ? `Undelivered alert: ${kind} (${KIND_MEANINGS[kind]}).`
+    : 'Undelivered alert: the workflow did not record which alert was lost.';
+}
+
+/**
+ * What an ERROR or ESCALATION_FAILED says about the reboot: whether it was issued, and when the
+ * ledger counts a reboot that was never issued, that the budget is off by one.
+ */
+export function describeRebootStatus(rebootIssued: unknown, rebootRecorded: unknown): string {
+  if (rebootIssued === true) {
+    return 'Reboot: the instance was rebooted in this execution.';
+  }
+  if (rebootRecorded === true) {
+    return 'Reboot: NOT issued, but recorded in the reboot-ledger tag: the reboot budget counts a reboot that did not happen.';
+  }
+  if (rebootIssued === false) {
+    return 'Reboot: the instance was not rebooted in this execution.';
+  }
+  return 'Reboot: the workflow did not record whether the instance was rebooted; check the execution.';
+}
+
 /** The opening sentence under the title: what happened and what the reader should do. */
 function lead(kind: NotificationKind): string {
   switch (kind) {
@@ -382,6 +426,9 @@ function lead(kind: NotificationKind): string {
     case 'WOULD_REBOOT':
       return 'Dry run: it failed its checks and would have been rebooted, but nothing was done. '
         + 'To let the workflow reboot instances, set the construct prop `dryRun` to false.';
+    case 'ESCALATION_FAILED':
+      return 'Paging FAILED: the escalation notifier could not deliver its alert, even after every retry, so nobody has been paged. '
+        + 'A human must look at the instance now.';
     default:
       return 'The workflow that checks and reboots the instance stopped with an error. A human must look at the instance and the workflow.';
   }
@@ -404,18 +451,35 @@ export function buildIncidentMessage(event: NotifyEvent, options: MessageOptions
   if (kind === 'NOT_REBOOTED' || kind === 'WOULD_REBOOT') {
     // No reboot happened: no "before the reboot", no re-checks, no recovery time.
     lines.push(...describeDecision(kind, event.decision), ...describeAlarm(event.alarmEvent), ...describeChecks(firstRun));
-    const startedMs = typeof event.incidentStartedAt === 'string' ? Date.parse(event.incidentStartedAt) : NaN;
-    if (!Number.isNaN(startedMs)) {
-      lines.push(`Incident started ${formatTimestamp(event.incidentStartedAt as string)}.`);
+    lines.push(...describeStart(event.incidentStartedAt));
+  } else if (kind === 'ERROR' || kind === 'ESCALATION_FAILED') {
+    // Only a reboot that was issued is "the reboot"; the failed state and the reboot status say
+    // how far the workflow got.
+    if (kind === 'ESCALATION_FAILED') {
+      lines.push(describeUndelivered(event.undeliveredKind));
     }
+    const failedState = nonBlankString(event.failedState);
+    if (failedState !== undefined) {
+      lines.push(`Failed state: ${truncate(oneLine(failedState), 80)}`);
+    }
+    lines.push(...describeWorkflowError(event.error));
+    lines.push(describeRebootStatus(event.rebootIssued, event.rebootRecorded));
+    lines.push(...describeAlarm(event.alarmEvent));
+    if (event.rebootIssued === true) {
+      if (firstRun.length > 0) {
+        lines.push(...describeRun('Before the reboot', firstRun));
+      }
+      if (lastRun.length > 0) {
+        lines.push(...describeRun(lastRunIntro(event.recheckCount), lastRun, true));
+      }
+    } else if (firstRun.length > 0) {
+      lines.push(...describeChecks(firstRun));
+    }
+    lines.push(...describeDecision(kind, event.decision));
+    lines.push(...describeStart(event.incidentStartedAt));
   } else {
     lines.push(...describeAlarm(event.alarmEvent));
-    if (kind === 'ERROR') {
-      lines.push(...describeWorkflowError(event.error));
-    }
-    if (firstRun.length > 0 || kind !== 'ERROR') {
-      lines.push(...describeRun('Before the reboot', firstRun));
-    }
+    lines.push(...describeRun('Before the reboot', firstRun));
     lines.push(...describeDecision(kind, event.decision));
     if (lastRun.length > 0) {
       lines.push(...describeRun(lastRunIntro(event.recheckCount), lastRun, kind === 'UNRESPONSIVE'));

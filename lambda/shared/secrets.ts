@@ -1,10 +1,19 @@
 /**
  * Reading notifier credentials from Secrets Manager at run time, cached across warm
- * invocations. The secret value is never logged and never part of an error message.
+ * invocations. The secret value is never logged and never part of an error message: every
+ * value read is registered with the log's redaction (see `registerSecretValue`).
  */
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { registerSecretValue } from './log';
 
-const secretsManager = new SecretsManagerClient({});
+/**
+ * Bounded, so that reading the secret leaves the notifier's HTTP budget its time within the
+ * Lambda timeout: at most 3 attempts (the SDK's default) of 2 s to connect and 5 s to answer.
+ */
+const secretsManager = new SecretsManagerClient({
+  maxAttempts: 3,
+  requestHandler: { connectionTimeout: 2_000, requestTimeout: 5_000 },
+});
 
 /** How long a secret value is reused before it is read again (so a rotation is picked up). */
 export const SECRET_CACHE_TTL_MS = 5 * 60 * 1000;
@@ -57,6 +66,7 @@ export async function getSecretString(secretId: string, nowMs: number = Date.now
   if (value.startsWith('{')) {
     throw new Error(`Secret ${secretId} holds a JSON document; store only the token or key itself as its plain-text value`);
   }
+  registerSecretValue(value);
   assertUsableAsHeader(secretId, value);
   cache.set(secretId, { value, expiresAt: nowMs + SECRET_CACHE_TTL_MS });
   return value;
