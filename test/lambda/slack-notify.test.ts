@@ -4,6 +4,7 @@ import { BUDGET_EXHAUSTED, DRY_RUN, NOT_RUNNING } from './support/decisions';
 import { captureConsole, LocalHttpServer, sendJson, startHttpServer } from './support/local-servers';
 import { InvalidEventError } from '../../lambda/shared/invalid-event-error';
 import { buildIncidentMessage } from '../../lambda/shared/message';
+import { DESTINATION_ENV_PREFIX } from '../../lambda/shared/notifier';
 import { clearSecretCache } from '../../lambda/shared/secrets';
 import { CheckResult, NotifyEvent, RebootDecision } from '../../lambda/shared/types';
 import { handler, notifySlack, readSlackParameters, renderSlackText } from '../../lambda/slack-notify.lambda';
@@ -14,15 +15,19 @@ const TOKEN = 'xoxb-test-1234567890-SECRETVALUE';
 const INSTANCE_ID = 'i-0abc1234567890def';
 /** Fast retries for tests. */
 const FAST = { retryPolicy: { backoffMs: 10, maxRetryAfterMs: 2_000, attemptTimeoutMs: 1_000 } };
+/** The destination the events name; the function's configuration (here process.env) holds its secret and URL. */
+const DESTINATION = 'SLACKTEST';
 
 let slack: LocalHttpServer;
 let console_: ReturnType<typeof captureConsole>;
 
 beforeAll(async () => {
   slack = await startHttpServer((_request, response) => sendJson(response, 200, { ok: true, ts: '1714557600.000100' }));
+  process.env[`${DESTINATION_ENV_PREFIX}${DESTINATION}`] = JSON.stringify({ secretArn: TOKEN_ARN, baseUrl: `${slack.origin}/api/` });
 });
 
 afterAll(async () => {
+  delete process.env[`${DESTINATION_ENV_PREFIX}${DESTINATION}`];
   await slack.close();
 });
 
@@ -46,7 +51,7 @@ function event(overrides: Partial<NotifyEvent> = {}, parameters: Record<string, 
   return {
     kind: 'UNRESPONSIVE',
     instanceId: INSTANCE_ID,
-    parameters: { tokenSecretArn: TOKEN_ARN, channel: 'C0123456789', apiBaseUrl: `${slack.origin}/api`, ...parameters },
+    parameters: { destination: DESTINATION, channel: 'C0123456789', ...parameters },
     firstRun: [FAILED_URL, FAILED_SSH],
     lastRun: [{ ...FAILED_URL, checkedAt: '2024-05-01T10:10:00.000Z' }, { ...FAILED_SSH, checkedAt: '2024-05-01T10:10:01.000Z' }],
     recheckCount: 5,
@@ -54,6 +59,10 @@ function event(overrides: Partial<NotifyEvent> = {}, parameters: Record<string, 
     executionId: 'arn:aws:states:us-east-1:123456789012:execution:CpuFirstLineSupport:run-1',
     ...overrides,
   };
+}
+
+function postedText(): string {
+  return JSON.parse(slack.requests[slack.requests.length - 1].body).text;
 }
 
 describe('slack-notify against a local Slack API', () => {
@@ -112,19 +121,27 @@ describe('slack-notify against a local Slack API', () => {
     expect(elapsed).toBeLessThan(2_500);
   });
 
-  test('a long Retry-After is capped', async () => {
-    slack.respondWith((_request, response, index) => {
-      if (index === 0) {
-        sendJson(response, 429, { ok: false, error: 'ratelimited' }, { 'Retry-After': '120' });
-      } else {
-        sendJson(response, 200, { ok: true, ts: '3.0' });
-      }
-    });
+  test('a Retry-After longer than the handler may wait throws NotifierUnavailableError at once, naming it', async () => {
+    slack.respondWith((_request, response) => sendJson(response, 429, { ok: false, error: 'ratelimited' }, { 'Retry-After': '120' }));
 
     const started = Date.now();
-    const result = await notifySlack(event(), { retryPolicy: { maxRetryAfterMs: 50 } });
+    const error = await notifySlack(event(), { retryPolicy: { maxRetryAfterMs: 50 } }).catch((e: Error) => e);
 
-    expect(result.reference).toBe('3.0');
+    expect(error).toMatchObject({ name: 'NotifierUnavailableError' });
+    expect(String(error)).toContain('Slack chat.postMessage is unavailable: HTTP 429 (ratelimited) after 1 attempt(s); Retry-After: 120 (120 s)');
+    expect(slack.requests).toHaveLength(1); // never sooner than Slack asked
+    expect(Date.now() - started).toBeLessThan(1_000);
+  });
+
+  test('a Retry-After that does not fit in the Lambda time left is not waited out', async () => {
+    slack.respondWith((_request, response) => sendJson(response, 429, { ok: false, error: 'ratelimited' }, { 'Retry-After': '2' }));
+
+    const started = Date.now();
+    const error = await handler(event(), { getRemainingTimeInMillis: () => 4_000 }).catch((e: Error) => e);
+
+    expect(error).toMatchObject({ name: 'NotifierUnavailableError' });
+    expect(String(error)).toContain('Retry-After: 2');
+    expect(slack.requests).toHaveLength(1);
     expect(Date.now() - started).toBeLessThan(1_000);
   });
 
@@ -138,27 +155,66 @@ describe('slack-notify against a local Slack API', () => {
     expect(slack.requests).toHaveLength(2);
   });
 
-  test('5xx on every attempt throws after the attempt budget', async () => {
+  test.each(['ratelimited', 'internal_error', 'fatal_error', 'service_unavailable', 'request_timeout'])(
+    'a transient ok: false (%s) on every attempt throws NotifierUnavailableError, which the workflow retries', async (code) => {
+      slack.respondWith((_request, response) => sendJson(response, 200, { ok: false, error: code }));
+
+      const promise = notifySlack(event(), FAST);
+
+      await expect(promise).rejects.toMatchObject({ name: 'NotifierUnavailableError' });
+      await expect(promise).rejects.toThrow(`HTTP 200 (${code}) after 3 attempt(s)`);
+    });
+
+  test.each(['channel_not_found', 'invalid_auth', 'not_in_channel'])('a permanent ok: false (%s) stays SlackApiError, not retried', async (code) => {
+    slack.respondWith((_request, response) => sendJson(response, 200, { ok: false, error: code }));
+
+    await expect(notifySlack(event(), FAST)).rejects.toMatchObject({ name: 'SlackApiError' });
+    expect(slack.requests).toHaveLength(1);
+  });
+
+  test.each([500, 503, 408])('HTTP %i on every attempt throws NotifierUnavailableError after the attempt budget', async (status) => {
     slack.respondWith((_request, response) => {
-      response.statusCode = 503;
+      response.statusCode = status;
       response.end('upstream unavailable');
     });
 
     const promise = notifySlack(event(), FAST);
 
-    await expect(promise).rejects.toThrow('Slack chat.postMessage answered HTTP 503 after 3 attempt(s): upstream unavailable');
+    await expect(promise).rejects.toThrow(`Slack chat.postMessage is unavailable: HTTP ${status} after 3 attempt(s): upstream unavailable`);
+    await expect(promise).rejects.toMatchObject({ name: 'NotifierUnavailableError' });
     expect(slack.requests).toHaveLength(3);
   });
 
-  test('a Slack API that never answers fails after the per-attempt timeouts', async () => {
+  test('HTTP 404 is a refusal: SlackApiError, not retried', async () => {
+    slack.respondWith((_request, response) => {
+      response.statusCode = 404;
+      response.end('no such method');
+    });
+
+    await expect(notifySlack(event(), FAST)).rejects.toMatchObject({ name: 'SlackApiError' });
+    expect(slack.requests).toHaveLength(1);
+  });
+
+  test('a Slack API that never answers throws NotifierUnavailableError after the per-attempt timeouts', async () => {
     slack.respondWith(() => undefined);
 
     const started = Date.now();
     const promise = notifySlack(event(), { retryPolicy: { attemptTimeoutMs: 200, maxAttempts: 2, backoffMs: 10 } });
 
     await expect(promise).rejects.toThrow(`POST ${slack.origin}/api/chat.postMessage failed: no answer within 200 ms`);
-    await expect(promise).rejects.toMatchObject({ name: 'HttpDeliveryError' });
+    await expect(promise).rejects.toMatchObject({ name: 'NotifierUnavailableError' });
     expect(Date.now() - started).toBeLessThan(1_500);
+  });
+
+  test('every attempt ends before the Lambda deadline', async () => {
+    slack.respondWith(() => undefined);
+
+    const started = Date.now();
+    // 3.6 s left, less the 3 s margin: 600 ms for every attempt together.
+    const error = await handler(event(), { getRemainingTimeInMillis: () => 3_600 }).catch((e: Error) => e);
+
+    expect(error).toMatchObject({ name: 'NotifierUnavailableError' });
+    expect(Date.now() - started).toBeLessThan(1_200);
   });
 
   test('the token is read once and cached across warm invocations', async () => {
@@ -198,6 +254,23 @@ describe('slack-notify against a local Slack API', () => {
     expect(String(error2)).not.toContain(TOKEN);
   });
 
+  test.each([401, 500])('an endpoint that echoes the Authorization header in a %i body never gets the token into errors or logs', async (status) => {
+    slack.respondWith((request, response) => {
+      response.statusCode = status;
+      response.end(`denied; you sent authorization=${request.headers.authorization}; token ${TOKEN} ${JSON.stringify(request.headers)}`);
+    });
+
+    const error = await notifySlack(event(), FAST).catch((e: Error) => e);
+
+    expect(error).toBeInstanceOf(Error);
+    expect(String(error.message)).toContain('[redacted]');
+    for (const text of [error.message, String(error.stack), console_.output()]) {
+      expect(text).not.toContain(TOKEN);
+      expect(text).not.toContain('SECRETVALUE');
+      expect(text).not.toMatch(/Bearer (?!\[redacted\])/);
+    }
+  });
+
   test('a binary or empty secret fails clearly without a request', async () => {
     secretsMock.on(GetSecretValueCommand).resolves({ SecretBinary: new Uint8Array([1, 2, 3]) });
     await expect(handler(event())).rejects.toThrow(`Secret ${TOKEN_ARN} has only a binary value`);
@@ -229,10 +302,59 @@ describe('slack-notify against a local Slack API', () => {
       new InvalidEventError('slack-notify: `parameters.channel` must be a non-empty string, got ""'),
     );
     await expect(handler(event({ kind: 'PANIC' as any }))).rejects.toThrow(
-      'slack-notify: `kind` must be one of "RECOVERED", "UNRESPONSIVE", "ERROR", "NOT_REBOOTED", "WOULD_REBOOT", got "PANIC"',
+      'slack-notify: `kind` must be one of "RECOVERED", "UNRESPONSIVE", "ERROR", "NOT_REBOOTED", "WOULD_REBOOT", "ESCALATION_FAILED", got "PANIC"',
     );
-    await expect(handler(event({}, { apiBaseUrl: 'ftp://slack' }))).rejects.toThrow(InvalidEventError);
     expect(secretsMock.commandCalls(GetSecretValueCommand)).toHaveLength(0);
+  });
+
+  test('the event can name a destination, never send the token elsewhere', async () => {
+    const elsewhere = await startHttpServer((_request, response) => sendJson(response, 200, { ok: true, ts: '9.9' }));
+    try {
+      // An event that names its own URL or secret is refused, before the secret is read.
+      await expect(handler(event({}, { apiBaseUrl: `${elsewhere.origin}/api` }))).rejects.toThrow(InvalidEventError);
+      await expect(handler(event({}, { tokenSecretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:other' }))).rejects.toThrow(
+        '`parameters.tokenSecretArn` is not accepted: the endpoint and its secret come from the function\'s configuration',
+      );
+      // An unknown destination is an invalid event.
+      await expect(handler(event({}, { destination: 'NOPE' }))).rejects.toThrow(
+        new InvalidEventError('slack-notify: unknown destination "NOPE": the function has no NOTIFIER_DESTINATION_NOPE variable (bind the notifier to this stack\'s construct)'),
+      );
+      await expect(handler(event({}, { destination: '' }))).rejects.toThrow(InvalidEventError);
+      expect(elsewhere.requests).toHaveLength(0);
+      expect(secretsMock.commandCalls(GetSecretValueCommand)).toHaveLength(0);
+    } finally {
+      await elsewhere.close();
+    }
+  });
+
+  test('a configured destination over plain http is refused unless its host is loopback', async () => {
+    const environment = (baseUrl: string) => ({ [`${DESTINATION_ENV_PREFIX}${DESTINATION}`]: JSON.stringify({ secretArn: TOKEN_ARN, baseUrl }) });
+
+    await expect(notifySlack(event(), { environment: environment('http://slack.example/api') })).rejects.toThrow(
+      'must be an https:// URL (plain http:// only for a loopback host: 127.0.0.1, localhost, ::1)',
+    );
+    await expect(notifySlack(event(), { environment: { [`${DESTINATION_ENV_PREFIX}${DESTINATION}`]: '{"secretArn":""}' } })).rejects.toThrow(InvalidEventError);
+    await expect(notifySlack(event(), { environment: environment(`http://localhost:${slack.port}/api`) })).resolves.toMatchObject({ delivered: true });
+    expect(slack.requests).toHaveLength(1);
+  });
+});
+
+describe('slack-notify for failures', () => {
+  test('ESCALATION_FAILED posts :sos:, says paging FAILED, and names the instance, the lost alert and the error', async () => {
+    await handler(event({
+      kind: 'ESCALATION_FAILED',
+      undeliveredKind: 'UNRESPONSIVE',
+      error: { Error: 'NotifierUnavailableError', Cause: '{"errorType":"NotifierUnavailableError","errorMessage":"OpsGenie Alert API is unavailable: HTTP 503"}' },
+      rebootIssued: true,
+    }));
+
+    const text = postedText();
+    expect(text.split('\n')[0]).toBe(`:sos: *PAGING FAILED: nobody was paged for EC2 instance ${INSTANCE_ID} (${process.env.AWS_REGION}); look at it now*`);
+    expect(text).toContain('A human must look at the instance now.');
+    expect(text).toContain('Undelivered alert: UNRESPONSIVE (the instance is still unresponsive after a reboot).');
+    expect(text).toContain('Cause: NotifierUnavailableError: OpsGenie Alert API is unavailable: HTTP 503');
+    expect(text).not.toMatch(/\bundefined\b|\bnull\b/);
+    expect(console_.output()).toContain('"undeliveredKind":"UNRESPONSIVE"');
   });
 });
 
@@ -243,9 +365,6 @@ function noRebootEvent(kind: 'NOT_REBOOTED' | 'WOULD_REBOOT', decision: unknown)
   return { ...rest, decision: decision as RebootDecision };
 }
 
-function postedText(): string {
-  return JSON.parse(slack.requests[slack.requests.length - 1].body).text;
-}
 
 describe('slack-notify for the kinds without a reboot', () => {
   test.each([
@@ -290,11 +409,8 @@ describe('slack-notify for the kinds without a reboot', () => {
 });
 
 describe('Slack parameters and text', () => {
-  test('apiBaseUrl defaults to https://slack.com/api and loses trailing slashes', () => {
-    expect(readSlackParameters({ tokenSecretArn: TOKEN_ARN, channel: '#ops', apiBaseUrl: '' }).apiBaseUrl).toBe('https://slack.com/api');
-    expect(readSlackParameters({ tokenSecretArn: TOKEN_ARN, channel: '#ops' }).apiBaseUrl).toBe('https://slack.com/api');
-    expect(readSlackParameters({ tokenSecretArn: TOKEN_ARN, channel: '#ops', apiBaseUrl: 'https://slack.example/api//' }).apiBaseUrl)
-      .toBe('https://slack.example/api');
+  test('the parameters are only the channel', () => {
+    expect(readSlackParameters({ destination: DESTINATION, channel: ' #ops ' })).toEqual({ channel: '#ops' });
   });
 
   test('the text escapes Slack control characters and links the execution', () => {
