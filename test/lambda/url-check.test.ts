@@ -265,7 +265,7 @@ describe('url-check against a local HTTPS server with a self-signed certificate'
     const promise = handler(httpsEvent({ ...overrides, ...(url ? { url } : {}) }));
 
     await expect(promise).rejects.toBeInstanceOf(CertificateError);
-    const error = await promise.catch((e: CertificateError) => e);
+    const error = await promise.then(() => undefined, (e: CertificateError) => e) as CertificateError;
     expect(error).toMatchObject({ name: 'CertificateError', host, problem: expect.stringMatching(/^self.signed certificate \(DEPTH_ZERO_SELF_SIGNED_CERT\)$/) });
     // The message names the host, the problem and both fixes.
     expect(error.message).toMatch(new RegExp(`^the TLS certificate of ${host.replace(/\./g, '\\.')} was not accepted: self.signed certificate \\(DEPTH_ZERO_SELF_SIGNED_CERT\\)\\. `));
