@@ -4,6 +4,7 @@ import { DRY_RUN, NOT_RUNNING } from './support/decisions';
 import { captureConsole, LocalHttpServer, sendJson, startHttpServer } from './support/local-servers';
 import { alertAlias, handler, notifyOpsGenie, readOpsGenieParameters } from '../../lambda/opsgenie-notify.lambda';
 import { InvalidEventError } from '../../lambda/shared/invalid-event-error';
+import { DESTINATION_ENV_PREFIX } from '../../lambda/shared/notifier';
 import { clearSecretCache } from '../../lambda/shared/secrets';
 import { CheckResult, NotifyEvent, RebootDecision } from '../../lambda/shared/types';
 
@@ -12,6 +13,10 @@ const KEY_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:opsgenie-k
 const API_KEY = '0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0';
 const INSTANCE_ID = 'i-0abc1234567890def';
 const FAST = { retryPolicy: { backoffMs: 10, maxRetryAfterMs: 100, attemptTimeoutMs: 1_000 } };
+/** The destination the events name; the function's configuration (here process.env) holds its secret and URL. */
+const DESTINATION = 'OPSGENIETEST';
+const EXECUTION = 'run-7';
+const INCIDENT_ALIAS = `cpu-first-line-support:${INSTANCE_ID}:${EXECUTION}`;
 const ACCEPTED = { result: 'Request will be processed', took: 0.302, requestId: '43a29c5c-3dbf-4fa4-9c26-f4f71023e120' };
 
 let opsgenie: LocalHttpServer;
@@ -19,9 +24,11 @@ let console_: ReturnType<typeof captureConsole>;
 
 beforeAll(async () => {
   opsgenie = await startHttpServer((_request, response) => sendJson(response, 202, ACCEPTED));
+  process.env[`${DESTINATION_ENV_PREFIX}${DESTINATION}`] = JSON.stringify({ secretArn: KEY_ARN, baseUrl: opsgenie.origin });
 });
 
 afterAll(async () => {
+  delete process.env[`${DESTINATION_ENV_PREFIX}${DESTINATION}`];
   await opsgenie.close();
 });
 
@@ -45,7 +52,7 @@ function event(overrides: Partial<NotifyEvent> = {}, parameters: Record<string, 
   return {
     kind: 'UNRESPONSIVE',
     instanceId: INSTANCE_ID,
-    parameters: { apiKeySecretArn: KEY_ARN, baseUrl: opsgenie.origin, team: 'ops-team', priority: 'P1', ...parameters },
+    parameters: { destination: DESTINATION, team: 'ops-team', priority: 'P1', ...parameters },
     firstRun: [{ ...FAILED_URL, reason: 'HTTP 500 from http://203.0.113.7:80/, expected 200-399' }, PASSED_ROUTE53],
     lastRun: [FAILED_URL, PASSED_ROUTE53],
     recheckCount: 4,
@@ -73,7 +80,7 @@ describe('opsgenie-notify against a local OpsGenie API', () => {
     const alert = lastAlert();
     expect(alert.message).toBe(`EC2 instance ${INSTANCE_ID} (${process.env.AWS_REGION}) unresponsive after a reboot`);
     expect(alert.message.length).toBeLessThanOrEqual(130);
-    expect(alert.alias).toBe(`cpu-first-line-support:${INSTANCE_ID}`);
+    expect(alert.alias).toBe(INCIDENT_ALIAS);
     expect(alert.responders).toEqual([{ type: 'team', name: 'ops-team' }]);
     expect(alert.priority).toBe('P1');
     expect(alert.entity).toBe(INSTANCE_ID);
@@ -102,21 +109,62 @@ describe('opsgenie-notify against a local OpsGenie API', () => {
     await handler(event({ instanceId: 'i-00000000000000002' }));
 
     const aliases = opsgenie.requests.map((request) => JSON.parse(request.body).alias);
-    expect(aliases).toEqual(['cpu-first-line-support:i-00000000000000001', 'cpu-first-line-support:i-00000000000000002']);
+    expect(aliases).toEqual([`cpu-first-line-support:i-00000000000000001:${EXECUTION}`, `cpu-first-line-support:i-00000000000000002:${EXECUTION}`]);
   });
 
-  test('a RECOVERED alert has its own alias, so an open alert does not swallow it', () => {
+  test('two incidents of one instance get two aliases, so a second incident pages even while the first alert is open', async () => {
+    await handler(event({ executionId: 'arn:aws:states:us-east-1:123456789012:execution:CpuFirstLineSupport:alarm-1' }));
+    await handler(event({ executionId: 'arn:aws:states:us-east-1:123456789012:execution:CpuFirstLineSupport:alarm-2' }));
+    // A retry of the same incident keeps its alias: OpsGenie only counts it, nobody is paged twice.
+    await handler(event({ executionId: 'arn:aws:states:us-east-1:123456789012:execution:CpuFirstLineSupport:alarm-2' }));
+
+    const aliases = opsgenie.requests.map((request) => JSON.parse(request.body).alias);
+    expect(aliases).toEqual([
+      `cpu-first-line-support:${INSTANCE_ID}:alarm-1`,
+      `cpu-first-line-support:${INSTANCE_ID}:alarm-2`,
+      `cpu-first-line-support:${INSTANCE_ID}:alarm-2`,
+    ]);
+  });
+
+  test('the alias is per incident; without an execution ID, per instance; at most 512 characters', () => {
+    const arn = 'arn:aws:states:us-east-1:123456789012:execution:CpuFirstLineSupport:run-7';
+    expect(alertAlias(INSTANCE_ID, 'UNRESPONSIVE', arn)).toBe(INCIDENT_ALIAS);
+    expect(alertAlias(INSTANCE_ID, 'ERROR', arn)).toBe(INCIDENT_ALIAS);
+    expect(alertAlias(INSTANCE_ID, 'NOT_REBOOTED', arn)).toBe(INCIDENT_ALIAS);
     expect(alertAlias(INSTANCE_ID, 'UNRESPONSIVE')).toBe(`cpu-first-line-support:${INSTANCE_ID}`);
-    expect(alertAlias(INSTANCE_ID, 'ERROR')).toBe(`cpu-first-line-support:${INSTANCE_ID}`);
-    expect(alertAlias(INSTANCE_ID, 'RECOVERED')).toBe(`cpu-first-line-support:${INSTANCE_ID}:recovered`);
-    expect(alertAlias('i-'.padEnd(1000, 'x'), 'RECOVERED').length).toBeLessThanOrEqual(512);
+    expect(alertAlias(INSTANCE_ID, 'UNRESPONSIVE', '  ')).toBe(`cpu-first-line-support:${INSTANCE_ID}`);
+    expect(alertAlias('i-'.padEnd(1000, 'x'), 'RECOVERED', arn).length).toBeLessThanOrEqual(512);
+    expect(alertAlias(INSTANCE_ID, 'UNRESPONSIVE', `${arn}${'y'.repeat(600)}`).length).toBeLessThanOrEqual(512);
   });
 
-  test('NOT_REBOOTED shares the instance alias (it de-duplicates with UNRESPONSIVE); WOULD_REBOOT never touches it', () => {
-    expect(alertAlias(INSTANCE_ID, 'NOT_REBOOTED')).toBe(`cpu-first-line-support:${INSTANCE_ID}`);
-    expect(alertAlias(INSTANCE_ID, 'WOULD_REBOOT')).toBe(`cpu-first-line-support:${INSTANCE_ID}:dry-run`);
+  test('RECOVERED, WOULD_REBOOT and ESCALATION_FAILED have their own suffix, so an open alert never swallows them', () => {
+    const arn = 'arn:aws:states:us-east-1:123456789012:execution:CpuFirstLineSupport:run-7';
+    expect(alertAlias(INSTANCE_ID, 'RECOVERED', arn)).toBe(`${INCIDENT_ALIAS}:recovered`);
+    expect(alertAlias(INSTANCE_ID, 'WOULD_REBOOT', arn)).toBe(`${INCIDENT_ALIAS}:dry-run`);
+    expect(alertAlias(INSTANCE_ID, 'ESCALATION_FAILED', arn)).toBe(`${INCIDENT_ALIAS}:escalation-failed`);
     expect(alertAlias('i-'.padEnd(1000, 'x'), 'WOULD_REBOOT')).toMatch(/^cpu-first-line-support:i-x+…:dry-run$/);
     expect(alertAlias('i-'.padEnd(1000, 'x'), 'WOULD_REBOOT').length).toBeLessThanOrEqual(512);
+  });
+
+  test('a recovery goes at P5, like a dry run: information, never a page', async () => {
+    await handler(event({ kind: 'RECOVERED', lastRun: [PASSED_ROUTE53] }, { priority: 'P1' }));
+
+    const alert = lastAlert();
+    expect(alert.priority).toBe('P5');
+    expect(alert.alias).toBe(`${INCIDENT_ALIAS}:recovered`);
+  });
+
+  test('ESCALATION_FAILED (OpsGenie as the recovery notifier) pages at the configured priority', async () => {
+    await handler(event({
+      kind: 'ESCALATION_FAILED', undeliveredKind: 'UNRESPONSIVE', rebootIssued: true,
+      error: { Error: 'NotifierUnavailableError', Cause: 'Slack is down' },
+    }, { priority: 'P2' }));
+
+    const alert = lastAlert();
+    expect(alert.priority).toBe('P2');
+    expect(alert.message).toBe(`PAGING FAILED: nobody was paged for EC2 instance ${INSTANCE_ID} (${process.env.AWS_REGION}); look at it now`);
+    expect(alert.description).toContain('Undelivered alert: UNRESPONSIVE');
+    expect(alert.details).toMatchObject({ kind: 'ESCALATION_FAILED', undeliveredKind: 'UNRESPONSIVE', error: 'NotifierUnavailableError', rebootIssued: 'true' });
   });
 
   test('without a team the alert has no responders', async () => {
@@ -125,23 +173,38 @@ describe('opsgenie-notify against a local OpsGenie API', () => {
     expect(lastAlert()).not.toHaveProperty('responders');
   });
 
-  test('an EU or custom base URL is used as given, with or without a trailing slash', async () => {
-    await handler(event({}, { baseUrl: `${opsgenie.origin}/eu-gateway/` }));
+  test('the configured base URL is used, without its trailing slash; the event cannot choose another', async () => {
+    const variable = `${DESTINATION_ENV_PREFIX}EU`;
+    process.env[variable] = JSON.stringify({ secretArn: KEY_ARN, baseUrl: `${opsgenie.origin}/eu-gateway/` });
+    try {
+      await handler(event({}, { destination: 'EU' }));
+    } finally {
+      delete process.env[variable];
+    }
 
     expect(opsgenie.requests[0].url).toBe('/eu-gateway/v2/alerts');
-    expect(readOpsGenieParameters({ apiKeySecretArn: KEY_ARN, baseUrl: 'https://api.eu.opsgenie.com' }).baseUrl).toBe('https://api.eu.opsgenie.com');
-    expect(readOpsGenieParameters({ apiKeySecretArn: KEY_ARN }).baseUrl).toBe('https://api.opsgenie.com');
+    await expect(handler(event({}, { baseUrl: 'https://attacker.example' }))).rejects.toThrow(InvalidEventError);
+    await expect(handler(event({}, { apiKeySecretArn: KEY_ARN }))).rejects.toThrow(InvalidEventError);
+    expect(opsgenie.requests).toHaveLength(1);
   });
 
-  test('ERROR alerts carry the workflow error', async () => {
-    await handler(event({ kind: 'ERROR', lastRun: [], error: { Error: 'States.TaskFailed', Cause: 'the reboot was refused' } }));
+  test('ERROR alerts carry the workflow error, the failed state and whether the reboot was issued', async () => {
+    await handler(event({
+      kind: 'ERROR', lastRun: [], error: { Error: 'States.TaskFailed', Cause: 'the reboot was refused' },
+      failedState: 'Reboot instance', rebootIssued: false, rebootRecorded: true,
+    }));
 
     const alert = lastAlert();
     expect(alert.message).toContain(INSTANCE_ID);
     expect(alert.tags).toEqual(['cpu-first-line-support', 'ERROR']);
     expect(alert.description).toContain('Error: States.TaskFailed');
     expect(alert.description).toContain('Cause: the reboot was refused');
-    expect(alert.details.error).toBe('States.TaskFailed');
+    expect(alert.description).toContain('Failed state: Reboot instance');
+    expect(alert.description).toContain('the reboot budget counts a reboot that did not happen');
+    expect(alert.description).not.toContain('Before the reboot');
+    expect(alert.details).toMatchObject({ error: 'States.TaskFailed', failedState: 'Reboot instance', rebootIssued: 'false', rebootRecorded: 'true' });
+    expect(alert.details).not.toHaveProperty('failedChecksBeforeReboot');
+    expect(alert.details.failedChecks).toBe('URL check');
   });
 
   test('a huge description is cut to 15000 characters', async () => {
@@ -154,7 +217,7 @@ describe('opsgenie-notify against a local OpsGenie API', () => {
 
   test('429 then 202 is delivered after a retry', async () => {
     opsgenie.respondWith((_request, response, index) =>
-      (index === 0 ? sendJson(response, 429, { message: 'Too many requests' }, { 'Retry-After': '1' }) : sendJson(response, 202, ACCEPTED)));
+      (index === 0 ? sendJson(response, 429, { message: 'Too many requests' }, { 'Retry-After': '0' }) : sendJson(response, 202, ACCEPTED)));
 
     const result = await notifyOpsGenie(event(), FAST);
 
@@ -162,25 +225,59 @@ describe('opsgenie-notify against a local OpsGenie API', () => {
     expect(opsgenie.requests).toHaveLength(2);
   });
 
-  test('5xx on every attempt throws with the status and a body snippet', async () => {
-    opsgenie.respondWith((_request, response) => sendJson(response, 502, { message: 'Bad gateway' }));
-
-    const promise = notifyOpsGenie(event(), FAST);
-
-    await expect(promise).rejects.toThrow('OpsGenie refused the alert: HTTP 502 after 3 attempt(s): {"message":"Bad gateway"}');
-    await expect(promise).rejects.toMatchObject({ name: 'OpsGenieApiError' });
-    expect(opsgenie.requests).toHaveLength(3);
-  });
-
-  test('401 is not retried and throws with the status', async () => {
-    opsgenie.respondWith((_request, response) => sendJson(response, 401, { message: 'Could not authenticate', took: 0, requestId: 'r' }));
+  test('a 429 whose Retry-After is beyond the handler\'s wait throws NotifierUnavailableError at once, with the Retry-After', async () => {
+    opsgenie.respondWith((_request, response) => sendJson(response, 429, { message: 'Too many requests' }, { 'Retry-After': '30' }));
 
     const error = await notifyOpsGenie(event(), FAST).catch((e: Error) => e);
 
-    expect(String(error)).toContain('HTTP 401 after 1 attempt(s): {"message":"Could not authenticate"');
+    expect(error).toMatchObject({ name: 'NotifierUnavailableError' });
+    expect(String(error)).toContain('OpsGenie Alert API is unavailable: HTTP 429 after 1 attempt(s); Retry-After: 30 (30 s)');
+    expect(opsgenie.requests).toHaveLength(1);
+  });
+
+  test.each([500, 502, 503, 408, 429])('HTTP %i on every attempt throws NotifierUnavailableError with the status and a body snippet', async (status) => {
+    opsgenie.respondWith((_request, response) => sendJson(response, status, { message: 'Bad gateway' }));
+
+    const promise = notifyOpsGenie(event(), FAST);
+
+    await expect(promise).rejects.toThrow(`OpsGenie Alert API is unavailable: HTTP ${status} after 3 attempt(s): {"message":"Bad gateway"}; the workflow retries later`);
+    await expect(promise).rejects.toMatchObject({ name: 'NotifierUnavailableError' });
+    expect(opsgenie.requests).toHaveLength(3);
+  });
+
+  test('an unreachable OpsGenie throws NotifierUnavailableError', async () => {
+    opsgenie.respondWith(() => undefined);
+
+    const promise = notifyOpsGenie(event(), { retryPolicy: { attemptTimeoutMs: 100, maxAttempts: 2, backoffMs: 10 } });
+
+    await expect(promise).rejects.toMatchObject({ name: 'NotifierUnavailableError' });
+    await expect(promise).rejects.toThrow('no answer within 100 ms');
+  });
+
+  test.each([401, 403, 422])('%i is a refusal: OpsGenieApiError, not retried, with the status', async (status) => {
+    opsgenie.respondWith((_request, response) => sendJson(response, status, { message: 'Could not authenticate', took: 0, requestId: 'r' }));
+
+    const error = await notifyOpsGenie(event(), FAST).catch((e: Error) => e);
+
+    expect(error).toMatchObject({ name: 'OpsGenieApiError' });
+    expect(String(error)).toContain(`HTTP ${status} after 1 attempt(s): {"message":"Could not authenticate"`);
     expect(opsgenie.requests).toHaveLength(1);
     expect(String(error)).not.toContain(API_KEY);
     expect(console_.output()).not.toContain(API_KEY);
+  });
+
+  test.each([401, 500])('an endpoint that echoes the GenieKey in a %i body never gets the key into errors or logs', async (status) => {
+    opsgenie.respondWith((request, response) =>
+      sendJson(response, status, { message: `Could not authenticate ${request.headers.authorization}`, headers: request.headers, key: API_KEY }));
+
+    const error = await notifyOpsGenie(event(), FAST).catch((e: Error) => e);
+
+    expect(error).toBeInstanceOf(Error);
+    expect(error.message).toContain('GenieKey [redacted]');
+    for (const text of [error.message, String(error.stack), console_.output()]) {
+      expect(text).not.toContain(API_KEY);
+      expect(text).not.toMatch(/GenieKey (?!\[redacted\])/);
+    }
   });
 
   test('the API key is cached across invocations and never logged', async () => {
@@ -193,12 +290,12 @@ describe('opsgenie-notify against a local OpsGenie API', () => {
   });
 
   test('priority defaults to P3, accepts lower case and rejects anything else', async () => {
-    expect(readOpsGenieParameters({ apiKeySecretArn: KEY_ARN }).priority).toBe('P3');
-    expect(readOpsGenieParameters({ apiKeySecretArn: KEY_ARN, priority: 'p5' }).priority).toBe('P5');
+    expect(readOpsGenieParameters({ destination: DESTINATION }).priority).toBe('P3');
+    expect(readOpsGenieParameters({ destination: DESTINATION, priority: 'p5' }).priority).toBe('P5');
     await expect(handler(event({}, { priority: 'P9' }))).rejects.toThrow(
       new InvalidEventError('opsgenie-notify: `parameters.priority` must be one of P1, P2, P3, P4, P5, got "P9"'),
     );
-    await expect(handler(event({}, { apiKeySecretArn: '' }))).rejects.toThrow(InvalidEventError);
+    await expect(handler(event({}, { destination: '' }))).rejects.toThrow(InvalidEventError);
     expect(opsgenie.requests).toHaveLength(0);
   });
 });
@@ -223,7 +320,7 @@ describe('opsgenie-notify for the kinds without a reboot', () => {
 
     const alert = lastAlert();
     expect(alert.message).toBe(`EC2 instance ${INSTANCE_ID} (${process.env.AWS_REGION}) failed its checks and was not rebooted`);
-    expect(alert.alias).toBe(`cpu-first-line-support:${INSTANCE_ID}`);
+    expect(alert.alias).toBe(INCIDENT_ALIAS);
     expect(alert.priority).toBe('P1');
     expect(alert.tags).toEqual(['cpu-first-line-support', 'NOT_REBOOTED']);
     expect(alert.description).toContain('A human must look at it.');
@@ -249,7 +346,7 @@ describe('opsgenie-notify for the kinds without a reboot', () => {
     await handler(noRebootEvent('NOT_REBOOTED', BUDGET_EXHAUSTED));
 
     const alert = lastAlert();
-    expect(alert.alias).toBe(`cpu-first-line-support:${INSTANCE_ID}`);
+    expect(alert.alias).toBe(INCIDENT_ALIAS);
     expect(alert.description).toContain(`Reboot decision: ${BUDGET_EXHAUSTED.reason}`);
     expect(alert.details).toMatchObject({ rebootVerdict: 'BUDGET_EXHAUSTED', rebootReason: BUDGET_EXHAUSTED.reason, rebootsInWindow: '2' });
   });
@@ -260,7 +357,7 @@ describe('opsgenie-notify for the kinds without a reboot', () => {
     const alert = lastAlert();
     expect(alert.priority).toBe('P5');
     expect(alert.message).toBe(`EC2 instance ${INSTANCE_ID} (${process.env.AWS_REGION}) would be rebooted (dry run)`);
-    expect(alert.alias).toBe(`cpu-first-line-support:${INSTANCE_ID}:dry-run`);
+    expect(alert.alias).toBe(`${INCIDENT_ALIAS}:dry-run`);
     expect(alert.tags).toEqual(['cpu-first-line-support', 'WOULD_REBOOT', 'dry-run']);
     expect(alert.description).toContain('but nothing was done');
     expect(alert.description).toContain('set the construct prop `dryRun` to false');
