@@ -5,6 +5,7 @@ import {
   describeFetchError,
   fetchWithRetry,
   HttpDeliveryError,
+  isRetryableStatus,
   parseRetryAfter,
   retryDelayMs,
   RetryPolicy,
@@ -51,12 +52,17 @@ describe('parseRetryAfter / retryDelayMs', () => {
     expect(parseRetryAfter('', now)).toBeUndefined();
   });
 
-  test('honours Retry-After up to the cap, else backs off exponentially', () => {
+  test('takes Retry-After as given (never shortened), else backs off exponentially', () => {
     const policy = { ...POLICY, backoffMs: 500, maxRetryAfterMs: 5_000 };
-    expect(retryDelayMs(1, '2', policy)).toBe(2_000);
-    expect(retryDelayMs(1, '120', policy)).toBe(5_000);
-    expect(retryDelayMs(1, null, policy)).toBe(500);
-    expect(retryDelayMs(2, null, policy)).toBe(1_000);
+    expect(retryDelayMs(1, '2', policy)).toEqual({ waitMs: 2_000, fromServer: true });
+    expect(retryDelayMs(1, '120', policy)).toEqual({ waitMs: 120_000, fromServer: true });
+    expect(retryDelayMs(1, null, policy)).toEqual({ waitMs: 500, fromServer: false });
+    expect(retryDelayMs(2, null, policy)).toEqual({ waitMs: 1_000, fromServer: false });
+  });
+
+  test('408, 429 and 5xx are transient; other statuses are not', () => {
+    expect([408, 429, 500, 502, 503, 504].map((status) => isRetryableStatus({ status }))).toEqual([true, true, true, true, true, true]);
+    expect([200, 202, 301, 400, 401, 403, 404, 422].map((status) => isRetryableStatus({ status }))).toEqual(Array(8).fill(false));
   });
 });
 
@@ -106,6 +112,38 @@ describe('fetchWithRetry against a local server', () => {
     expect(response.status).toBe(429);
     expect(server.requests).toHaveLength(1);
     expect(Date.now() - started).toBeLessThan(500);
+  });
+
+  test('a Retry-After longer than maxRetryAfterMs is not shortened: the retries stop at once', async () => {
+    server.respondWith((_request, response) => sendJson(response, 503, {}, { 'Retry-After': '2' }));
+
+    const started = Date.now();
+    const response = await fetchWithRetry(post(), { handler: 'test', policy: { ...POLICY, maxRetryAfterMs: 1_000, totalBudgetMs: 10_000 } });
+
+    expect(response.status).toBe(503);
+    expect(response.headers.get('retry-after')).toBe('2');
+    expect(server.requests).toHaveLength(1);
+    expect(Date.now() - started).toBeLessThan(500);
+  });
+
+  test('a short Retry-After is waited out as given', async () => {
+    server.respondWith((_request, response, index) => (index === 0 ? sendJson(response, 429, {}, { 'Retry-After': '0.3' }) : sendJson(response, 200, {})));
+
+    const started = Date.now();
+    const response = await fetchWithRetry(post(), { handler: 'test', policy: { ...POLICY, maxRetryAfterMs: 1_000 } });
+
+    expect(response).toMatchObject({ status: 200, attempts: 2 });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+  });
+
+  test('no attempt runs past deadlineMs, even within the policy\'s budget', async () => {
+    server.respondWith(() => undefined);
+
+    const started = Date.now();
+    const promise = fetchWithRetry(post(), { handler: 'test', policy: { ...POLICY, attemptTimeoutMs: 5_000 }, deadlineMs: Date.now() + 300 });
+
+    await expect(promise).rejects.toThrow('no answer within');
+    expect(Date.now() - started).toBeLessThan(1_000);
   });
 
   test('a refused connection on every attempt throws HttpDeliveryError', async () => {

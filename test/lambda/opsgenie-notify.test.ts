@@ -156,7 +156,9 @@ describe('opsgenie-notify against a local OpsGenie API', () => {
 
   test('ESCALATION_FAILED (OpsGenie as the recovery notifier) pages at the configured priority', async () => {
     await handler(event({
-      kind: 'ESCALATION_FAILED', undeliveredKind: 'UNRESPONSIVE', rebootIssued: true,
+      kind: 'ESCALATION_FAILED',
+      undeliveredKind: 'UNRESPONSIVE',
+      rebootIssued: true,
       error: { Error: 'NotifierUnavailableError', Cause: 'Slack is down' },
     }, { priority: 'P2' }));
 
@@ -190,8 +192,12 @@ describe('opsgenie-notify against a local OpsGenie API', () => {
 
   test('ERROR alerts carry the workflow error, the failed state and whether the reboot was issued', async () => {
     await handler(event({
-      kind: 'ERROR', lastRun: [], error: { Error: 'States.TaskFailed', Cause: 'the reboot was refused' },
-      failedState: 'Reboot instance', rebootIssued: false, rebootRecorded: true,
+      kind: 'ERROR',
+      lastRun: [],
+      error: { Error: 'States.TaskFailed', Cause: 'the reboot was refused' },
+      failedState: 'Reboot instance',
+      rebootIssued: false,
+      rebootRecorded: true,
     }));
 
     const alert = lastAlert();

@@ -6,7 +6,7 @@ import { isTransientAwsError } from '../../lambda/shared/aws-errors';
 import { CHECK_OVERHEAD_MS, probeWaitMs } from '../../lambda/shared/check-result';
 import { formatHostPort, pickInstanceAddress, resolveInstanceAddress } from '../../lambda/shared/instance-address';
 import { InvalidEventError } from '../../lambda/shared/invalid-event-error';
-import { logDecision, redactFields } from '../../lambda/shared/log';
+import { clearSecretValues, logDecision, logWarning, redactError, redactFields, redactText, registerSecretValue } from '../../lambda/shared/log';
 import { NOTIFICATION_KINDS, validateNotifyEvent } from '../../lambda/shared/notifier';
 import { clearSecretCache, getSecretString, SECRET_CACHE_TTL_MS } from '../../lambda/shared/secrets';
 import { describeValue, readBoolean, readInteger, readOneOf, readPort, requireTimeoutMs } from '../../lambda/shared/validate';
@@ -146,6 +146,16 @@ describe('secrets', () => {
     expect(String(error)).not.toContain('xoxb-hidden');
   });
 
+  test('a value read is registered for redaction: it never reaches a log line', async () => {
+    secretsMock.on(GetSecretValueCommand).resolves({ SecretString: 'xoxb-registered-42' });
+    const console_ = captureConsole();
+
+    await getSecretString(ARN);
+    logDecision('h', 'x', { body: 'the server said xoxb-registered-42' });
+
+    expect(console_.output()).not.toContain('xoxb-registered-42');
+  });
+
   test('a failure to read is not cached', async () => {
     secretsMock.on(GetSecretValueCommand)
       .rejectsOnce(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }))
@@ -169,6 +179,42 @@ describe('log', () => {
     });
     expect(redactFields({ tokenSecretArn: 'arn:x' })).toEqual({ tokenSecretArn: 'arn:x' });
   });
+
+  test('removes registered secret values and Bearer / GenieKey / Basic credentials from every line and text', () => {
+    const console_ = captureConsole();
+    clearSecretValues();
+    registerSecretValue('s3cr3t-value-123');
+
+    logWarning('h', 'retrying', { body: 'echo: s3cr3t-value-123 and "Authorization":"Bearer xoxb-1-2" GenieKey abc-def, Basic dXNlcjpw' });
+    const line = console_.output();
+
+    expect(line).not.toContain('s3cr3t-value-123');
+    expect(line).not.toContain('xoxb-1-2');
+    expect(line).not.toContain('abc-def');
+    expect(line).not.toContain('dXNlcjpw');
+    expect(line).toContain('Bearer [redacted]');
+    expect(line).toContain('GenieKey [redacted]');
+    expect(redactText('key=s3cr3t-value-123&x=1')).toBe('key=[redacted]&x=1');
+    expect(redactText(encodeURIComponent('a s3cr3t-value-123'))).not.toContain('s3cr3t');
+    expect(redactText('Bearer')).toBe('Bearer');
+  });
+
+  test('redactError keeps the error\'s class and name', () => {
+    registerSecretValue('s3cr3t-value-123');
+    class SomeApiError extends Error {
+      constructor(message: string) {
+        super(message);
+        this.name = 'SomeApiError';
+      }
+    }
+
+    const error = redactError(new SomeApiError('echoed s3cr3t-value-123'));
+
+    expect(error).toBeInstanceOf(SomeApiError);
+    expect(error.name).toBe('SomeApiError');
+    expect(error.message).toBe('echoed [redacted]');
+    expect(error.stack).not.toContain('s3cr3t');
+  });
 });
 
 describe('validateNotifyEvent', () => {
@@ -180,13 +226,27 @@ describe('validateNotifyEvent', () => {
     rebootsInWindow: 0,
   };
 
-  test('accepts every kind, including NOT_REBOOTED and WOULD_REBOOT, in any case', () => {
-    expect(NOTIFICATION_KINDS).toEqual(['RECOVERED', 'UNRESPONSIVE', 'ERROR', 'NOT_REBOOTED', 'WOULD_REBOOT']);
+  test('accepts every kind, including NOT_REBOOTED, WOULD_REBOOT and ESCALATION_FAILED, in any case', () => {
+    expect(NOTIFICATION_KINDS).toEqual(['RECOVERED', 'UNRESPONSIVE', 'ERROR', 'NOT_REBOOTED', 'WOULD_REBOOT', 'ESCALATION_FAILED']);
     expect(validateNotifyEvent('h', { ...BASE, kind: 'not_rebooted' }).event.kind).toBe('NOT_REBOOTED');
     expect(validateNotifyEvent('h', { ...BASE, kind: 'WOULD_REBOOT' }).event.kind).toBe('WOULD_REBOOT');
+    expect(validateNotifyEvent('h', { ...BASE, kind: 'escalation_failed' }).event.kind).toBe('ESCALATION_FAILED');
     expect(() => validateNotifyEvent('h', { ...BASE, kind: 'REBOOTED' })).toThrow(
-      'h: `kind` must be one of "RECOVERED", "UNRESPONSIVE", "ERROR", "NOT_REBOOTED", "WOULD_REBOOT", got "REBOOTED"',
+      'h: `kind` must be one of "RECOVERED", "UNRESPONSIVE", "ERROR", "NOT_REBOOTED", "WOULD_REBOOT", "ESCALATION_FAILED", got "REBOOTED"',
     );
+  });
+
+  test('keeps the failure fields only when they have the right type', () => {
+    const good = validateNotifyEvent('h', {
+      ...BASE, kind: 'ESCALATION_FAILED', undeliveredKind: 'unresponsive', failedState: ' Notify unresponsive ', rebootIssued: true, rebootRecorded: false,
+    }).event;
+    expect(good).toMatchObject({ undeliveredKind: 'UNRESPONSIVE', failedState: 'Notify unresponsive', rebootIssued: true, rebootRecorded: false });
+
+    const bad = validateNotifyEvent('h', { ...BASE, kind: 'ERROR', undeliveredKind: 'PANIC', failedState: 7, rebootIssued: 'true', rebootRecorded: null }).event;
+    expect(bad).not.toHaveProperty('undeliveredKind');
+    expect(bad).not.toHaveProperty('failedState');
+    expect(bad).not.toHaveProperty('rebootIssued');
+    expect(bad).not.toHaveProperty('rebootRecorded');
   });
 
   test('keeps a well-formed decision and the other fields', () => {
