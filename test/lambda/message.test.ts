@@ -15,7 +15,7 @@ import {
 } from '../../lambda/shared/message';
 import { CheckResult, NotificationKind, NotifyEvent, RebootDecision } from '../../lambda/shared/types';
 
-const ALL_KINDS: NotificationKind[] = ['RECOVERED', 'UNRESPONSIVE', 'ERROR', 'NOT_REBOOTED', 'WOULD_REBOOT'];
+const ALL_KINDS: NotificationKind[] = ['RECOVERED', 'UNRESPONSIVE', 'ERROR', 'NOT_REBOOTED', 'WOULD_REBOOT', 'ESCALATION_FAILED'];
 
 const INSTANCE_ID = 'i-0abc1234567890def';
 const EXECUTION_ARN = 'arn:aws:states:eu-west-1:123456789012:execution:CpuFirstLineSupport:4f1e2d3c-aaaa-bbbb-cccc-1234567890ab';
@@ -107,6 +107,72 @@ describe('buildIncidentMessage', () => {
     expect(plain).toContain('Error: Lambda.Unknown');
     expect(plain).toContain('Cause: TypeError: Cannot read properties of undefined');
     expect(plain).not.toContain('trace');
+  });
+
+  test('ERROR without a reboot never talks about "before the reboot": it names the failed state and says no reboot happened', () => {
+    const plain = text(notifyEvent('ERROR', {
+      lastRun: [],
+      error: { Error: 'States.TaskFailed', Cause: 'DescribeInstances throttled' },
+      failedState: 'Look up instance',
+      rebootIssued: false,
+      rebootRecorded: false,
+    }));
+
+    expect(plain).toContain('Failed state: Look up instance');
+    expect(plain).toContain('Reboot: the instance was not rebooted in this execution.');
+    expect(plain).toContain('Checks: 2 of 3 checks failed:');
+    expect(plain).not.toMatch(/before the reboot|after the reboot|re-check/i);
+    expectNoPlaceholders(plain);
+  });
+
+  test('ERROR with the reboot recorded but not issued says the budget counts a reboot that did not happen', () => {
+    const plain = text(notifyEvent('ERROR', {
+      lastRun: [],
+      error: { Error: 'EC2.Ec2Exception', Cause: 'UnauthorizedOperation' },
+      failedState: 'Reboot instance',
+      rebootIssued: false,
+      rebootRecorded: true,
+    }));
+
+    expect(plain).toContain('Failed state: Reboot instance');
+    expect(plain).toContain('Reboot: NOT issued, but recorded in the reboot-ledger tag: the reboot budget counts a reboot that did not happen.');
+    expect(plain).not.toMatch(/before the reboot/i);
+  });
+
+  test('ERROR after an issued reboot describes the runs before and after it', () => {
+    const plain = text(notifyEvent('ERROR', {
+      error: { Error: 'States.Timeout' }, failedState: 'Re-check instance', rebootIssued: true, rebootRecorded: true,
+    }));
+
+    expect(plain).toContain('Reboot: the instance was rebooted in this execution.');
+    expect(plain).toContain('Before the reboot, 2 of 3 checks failed:');
+    expect(plain).toContain('In the last of 3 re-checks after the reboot, 2 of 3 checks still failed:');
+  });
+
+  test('ERROR without the reboot fields says it is not known whether the instance was rebooted', () => {
+    const plain = text(notifyEvent('ERROR', { lastRun: [], error: { Error: 'States.Runtime' } }));
+
+    expect(plain).toContain('Reboot: the workflow did not record whether the instance was rebooted; check the execution.');
+    expect(plain).not.toMatch(/before the reboot/i);
+  });
+
+  test('ESCALATION_FAILED says paging FAILED, a human must look now, and names the instance, the lost alert and the error', () => {
+    const message = buildIncidentMessage(notifyEvent('ESCALATION_FAILED', {
+      undeliveredKind: 'NOT_REBOOTED',
+      lastRun: [],
+      error: { Error: 'OpsGenieApiError', Cause: JSON.stringify({ errorType: 'OpsGenieApiError', errorMessage: 'OpsGenie refused the alert: HTTP 401' }) },
+      rebootIssued: false,
+    }), { region: 'eu-west-1' });
+    const plain = renderPlainText(message);
+
+    expect(message.title).toBe(`PAGING FAILED: nobody was paged for EC2 instance ${INSTANCE_ID} (eu-west-1); look at it now`);
+    expect(plain).toContain('Paging FAILED');
+    expect(plain).toContain('A human must look at the instance now.');
+    expect(plain).toContain('Undelivered alert: NOT_REBOOTED (the instance failed its checks and was not rebooted).');
+    expect(plain).toContain('Error: OpsGenieApiError');
+    expect(plain).toContain('Cause: OpsGenieApiError: OpsGenie refused the alert: HTTP 401');
+    expect(plain).not.toMatch(/before the reboot/i);
+    expectNoPlaceholders(plain);
   });
 
   test('ERROR with a plain-text Cause shows it as given', () => {
