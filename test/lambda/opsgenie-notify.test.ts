@@ -234,7 +234,7 @@ describe('opsgenie-notify against a local OpsGenie API', () => {
   test('a 429 whose Retry-After is beyond the handler\'s wait throws NotifierUnavailableError at once, with the Retry-After', async () => {
     opsgenie.respondWith((_request, response) => sendJson(response, 429, { message: 'Too many requests' }, { 'Retry-After': '30' }));
 
-    const error = await notifyOpsGenie(event(), FAST).catch((e: Error) => e);
+    const error = await notifyOpsGenie(event(), FAST).then(() => new Error('delivered'), (e: Error) => e);
 
     expect(error).toMatchObject({ name: 'NotifierUnavailableError' });
     expect(String(error)).toContain('OpsGenie Alert API is unavailable: HTTP 429 after 1 attempt(s); Retry-After: 30 (30 s)');
@@ -263,7 +263,7 @@ describe('opsgenie-notify against a local OpsGenie API', () => {
   test.each([401, 403, 422])('%i is a refusal: OpsGenieApiError, not retried, with the status', async (status) => {
     opsgenie.respondWith((_request, response) => sendJson(response, status, { message: 'Could not authenticate', took: 0, requestId: 'r' }));
 
-    const error = await notifyOpsGenie(event(), FAST).catch((e: Error) => e);
+    const error = await notifyOpsGenie(event(), FAST).then(() => new Error('delivered'), (e: Error) => e);
 
     expect(error).toMatchObject({ name: 'OpsGenieApiError' });
     expect(String(error)).toContain(`HTTP ${status} after 1 attempt(s): {"message":"Could not authenticate"`);
@@ -276,7 +276,7 @@ describe('opsgenie-notify against a local OpsGenie API', () => {
     opsgenie.respondWith((request, response) =>
       sendJson(response, status, { message: `Could not authenticate ${request.headers.authorization}`, headers: request.headers, key: API_KEY }));
 
-    const error = await notifyOpsGenie(event(), FAST).catch((e: Error) => e);
+    const error = await notifyOpsGenie(event(), FAST).then(() => new Error('delivered'), (e: Error) => e);
 
     expect(error).toBeInstanceOf(Error);
     expect(error.message).toContain('GenieKey [redacted]');

@@ -260,7 +260,7 @@ describe('slack-notify against a local Slack API', () => {
       response.end(`denied; you sent authorization=${request.headers.authorization}; token ${TOKEN} ${JSON.stringify(request.headers)}`);
     });
 
-    const error = await notifySlack(event(), FAST).catch((e: Error) => e);
+    const error = await notifySlack(event(), FAST).then(() => new Error('delivered'), (e: Error) => e);
 
     expect(error).toBeInstanceOf(Error);
     expect(String(error.message)).toContain('[redacted]');
