@@ -50,7 +50,7 @@ export class FakeInstance {
   public bootMs = 0;
   /** How many times the instance was rebooted. */
   public reboots = 0;
-  /** The EC2 state `DescribeInstances` reports; 'running' follows `health` ('pending' while rebooting). */
+  /** The EC2 state `DescribeInstances` reports; it stays 'running' while the instance reboots, as on EC2. */
   public state = 'running';
   /** The instance's tags, as `DescribeInstances` reports them and `CreateTags` writes them. */
   public tags: Record<string, string> = {};
@@ -347,7 +347,9 @@ export function mockAws(instance: FakeInstance, instanceId: string, secrets: Sec
     Reservations: [{
       Instances: [{
         InstanceId: instanceId,
-        State: { Name: instance.state === 'running' && instance.health === 'rebooting' ? 'pending' : instance.state },
+        // EC2 keeps a rebooting instance `running` (EC2 user guide, "Reboot your instance"):
+        // a reboot is not a state change.
+        State: { Name: instance.state },
         PublicIpAddress: instance.publicIp,
         PrivateIpAddress: '127.0.0.1',
         Tags: Object.entries(instance.tags).map(([Key, Value]) => ({ Key, Value })),

@@ -128,12 +128,12 @@ export const FAULTS: Fault[] = [
   },
   {
     fault: 'Instance ID unknown to EC2 (InvalidInstanceID.NotFound)',
-    response: 'Checks answer "no address"; not rebooted; OpsGenie is told it was not found',
+    response: 'The lookup fails: retried, then escalated as an error that names the EC2 error; nothing to reboot',
     scenario: {
       initialHealth: 'hung',
       inject: apiFails('DescribeInstances', () => awsError('InvalidInstanceID.NotFound', 'The instance ID does not exist')),
     },
-    expected: { outcome: 'Escalated without reboot', reboots: 0, opsGenie: 1, text: /was not found/ },
+    expected: { outcome: 'Escalated after error', reboots: 0, opsGenie: 1, text: /InvalidInstanceID\.NotFound/ },
   },
   {
     fault: 'Instance has no public IP address',
@@ -161,9 +161,9 @@ export const FAULTS: Fault[] = [
     expected: { outcome: 'Escalated after error', reboots: 0, opsGenie: 1, text: /UnauthorizedOperation/ },
   },
   {
-    fault: 'Step Functions ListExecutions throttled once',
-    response: 'Retried with backoff; the incident goes on',
-    scenario: { initialHealth: 'healthy', inject: ({ registry }) => registry.failNext(awsError('Sfn.ThrottlingException', 'Rate exceeded', 400)) },
+    fault: 'DynamoDB throttles the incident-lock write once',
+    response: 'Retried with backoff; the lock is taken and the incident goes on',
+    scenario: { initialHealth: 'healthy', inject: ({ locks }) => locks.failNext(Object.assign(new Error('Rate exceeded'), { name: 'DynamoDB.ProvisionedThroughputExceededException' })) },
     expected: { outcome: 'All good', reboots: 0 },
   },
   {
@@ -247,13 +247,13 @@ export const FAULTS: Fault[] = [
     expected: { outcome: 'Escalated after error', reboots: 0, opsGenie: 1, text: /InvalidEventError/ },
   },
   {
-    fault: 'The guard\'s EC2 call throttled on every try',
+    fault: 'The guard crashes on every try',
     response: 'Retried, then escalated as an error; nothing is rebooted without a decision',
     scenario: {
       initialHealth: 'hung',
-      handlerOverrides: failing('CpuFirstLineSupportGuard', ec2Throttled),
+      handlerOverrides: failing('CpuFirstLineSupportGuard', () => new TypeError('Cannot read properties of undefined (reading \'State\')')),
     },
-    expected: { outcome: 'Escalated after error', reboots: 0, opsGenie: 1, text: /RequestLimitExceeded/ },
+    expected: { outcome: 'Escalated after error', reboots: 0, opsGenie: 1, text: /TypeError/ },
   },
   // Notifiers and secrets.
   {
@@ -282,15 +282,15 @@ export const FAULTS: Fault[] = [
   },
   {
     fault: 'OpsGenie down while escalating (HTTP 500 on every try)',
-    response: 'The execution fails; the stack\'s execution-failure alarm fires (and its SNS topic, if set)',
+    response: 'Retried by the notifier and by the state machine for 270 s; then Slack is told that paging failed, and the execution fails so the execution-failure alarm fires',
     scenario: { initialHealth: 'hung', afterReboot: 'hung', props: QUICK_RECHECKS, inject: ({ notifiers }) => notifiers.opsGenieQueue.push(...answers(500, 30)) },
-    expected: { status: 'FAILED', outcome: 'Notify unresponsive', reboots: 1 },
+    expected: { status: 'FAILED', outcome: 'Escalation failed', reboots: 1, slack: 1, text: /PAGING FAILED/ },
   },
   {
     fault: 'OpsGenie API key revoked (HTTP 401)',
-    response: 'Not retried; the execution fails and the execution-failure alarm fires',
+    response: 'A refusal: not retried; Slack is told that paging failed, and the execution fails so the execution-failure alarm fires',
     scenario: { initialHealth: 'hung', afterReboot: 'hung', props: QUICK_RECHECKS, opsGenieStatus: 401 },
-    expected: { status: 'FAILED', outcome: 'Notify unresponsive', reboots: 1, opsGenie: 1 },
+    expected: { status: 'FAILED', outcome: 'Escalation failed', reboots: 1, opsGenie: 1, slack: 1, text: /PAGING FAILED/ },
   },
   {
     fault: 'Slack token secret deleted (ResourceNotFoundException)',
@@ -306,7 +306,7 @@ export const FAULTS: Fault[] = [
   },
   {
     fault: 'OpsGenie key secret unreadable (AccessDeniedException)',
-    response: 'The escalation cannot be sent; the execution fails and the execution-failure alarm fires',
+    response: 'The escalation cannot be sent (retried, then given up); Slack is told that paging failed, and the execution fails so the execution-failure alarm fires',
     scenario: {
       initialHealth: 'hung',
       afterReboot: 'hung',
@@ -316,7 +316,7 @@ export const FAULTS: Fault[] = [
           .rejects(awsError('AccessDeniedException', 'Access to KMS is not allowed'));
       },
     },
-    expected: { status: 'FAILED', outcome: 'Notify unresponsive', reboots: 1 },
+    expected: { status: 'FAILED', outcome: 'Escalation failed', reboots: 1, slack: 1, text: /PAGING FAILED/ },
   },
   // Safety.
   {

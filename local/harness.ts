@@ -6,19 +6,22 @@
  * deployed), its Lambda tasks are routed to the handler modules in-process, the reboot
  * task calls the (mocked) EC2 client, and waits are scaled down.
  */
-import { CreateTagsCommand, RebootInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { CreateTagsCommand, DescribeInstancesCommand, EC2Client, RebootInstancesCommand } from '@aws-sdk/client-ec2';
+import { GetHealthCheckStatusCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { CfnResource, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { PlannedFailure } from './fakes';
+import { SimulatedClock } from './clock';
+import { FakeAlarm, FakeLockTable } from './fake-aws';
 import './polyfills';
-import { handler as guard } from '../lambda/guard.lambda';
+import { readGuardEvent, runGuard } from '../lambda/guard.lambda';
 import { handler as opsGenieNotify } from '../lambda/opsgenie-notify.lambda';
 import { handler as route53Check } from '../lambda/route53-check.lambda';
 import { handler as slackNotify } from '../lambda/slack-notify.lambda';
 import { handler as sshCheck } from '../lambda/ssh-check.lambda';
 import { handler as urlCheck } from '../lambda/url-check.lambda';
 import { CpuFirstLineSupport } from '../src';
+import { OUTCOMES } from '../src/workflow';
 
 // aws-local-stepfunctions is an ES module package with a CommonJS build; TypeScript's
 // node16 resolution refuses a static import of it from CommonJS, so require its CJS build.
@@ -35,14 +38,32 @@ export const HANDLERS_BY_FUNCTION_ID: Record<string, LocalHandler> = {
   CpuFirstLineSupportRoute53Check: route53Check,
   CpuFirstLineSupportSlackNotifier: slackNotify,
   CpuFirstLineSupportOpsGenieNotifier: opsGenieNotify,
-  CpuFirstLineSupportGuard: guard,
+  CpuFirstLineSupportGuard: async (event) => runGuard(readGuardEvent(event)),
 };
 
-/** The EC2 SDK integrations the workflow uses, by action, as the client commands that run them here. */
-const EC2_COMMANDS: Record<string, new (input: any) => any> = {
-  rebootInstances: RebootInstancesCommand,
-  createTags: CreateTagsCommand,
+/**
+ * The AWS SDK integrations the workflow uses, by `service:action`, as the (mocked) client
+ * commands that run them here.
+ */
+const SDK_COMMANDS: Record<string, { client: () => { send(command: any): Promise<any> }; command: new (input: any) => any }> = {
+  'ec2:describeInstances': { client: () => new EC2Client({}), command: DescribeInstancesCommand },
+  'ec2:rebootInstances': { client: () => new EC2Client({}), command: RebootInstancesCommand },
+  'ec2:createTags': { client: () => new EC2Client({}), command: CreateTagsCommand },
+  'route53:getHealthCheckStatus': { client: () => new Route53Client({}), command: GetHealthCheckStatusCommand },
 };
+
+/**
+ * An error of an SDK integration as Step Functions names it: `ServiceName.ErrorName`, with the
+ * `Exception` suffix even where the service's own name lacks it (Step Functions developer
+ * guide, "Learning to use AWS service SDK integrations"). Its message stays the service's.
+ */
+function sdkIntegrationError(service: string, error: any): Error {
+  const serviceName = service === 'ec2' ? 'Ec2' : service === 'route53' ? 'Route53' : service.charAt(0).toUpperCase() + service.slice(1);
+  const name = String(error?.name ?? 'UnknownError');
+  return Object.assign(new Error(error?.message ?? String(error)), {
+    name: `${serviceName}.${name}${name.endsWith('Exception') ? '' : 'Exception'}`,
+  });
+}
 
 /** Placeholder values for the pseudo parameters of a stack without an explicit environment. */
 const PSEUDO = { region: 'us-east-1', account: '123456789012', partition: 'aws' };
@@ -55,6 +76,8 @@ export interface RenderedWorkflow {
   readonly functionsByArn: Record<string, lambda.IFunction>;
   /** The state machine's ARN. */
   readonly stateMachineArn: string;
+  /** The environment variables of the construct's functions, resolved. */
+  readonly environment: Record<string, string>;
 }
 
 const rendered = new WeakMap<CpuFirstLineSupport, RenderedWorkflow>();
@@ -83,6 +106,8 @@ export function renderWorkflow(construct: CpuFirstLineSupport): RenderedWorkflow
     if (value.Ref === 'AWS::AccountId') return env.account;
     if (value.Ref === 'AWS::URLSuffix') return 'amazonaws.com';
     if (value['Fn::GetAtt']?.[1] === 'Arn') return functionArn(value['Fn::GetAtt'][0]);
+    // Any other resource (the alarm, the lock table): its logical ID stands for its name.
+    if (typeof value.Ref === 'string' && !value.Ref.startsWith('AWS::')) return value.Ref;
     if (value['Fn::Join']) return value['Fn::Join'][1].map(resolve).join(value['Fn::Join'][0]);
     throw new Error(`Cannot resolve ${JSON.stringify(value)} in the state machine definition`);
   };
@@ -93,14 +118,21 @@ export function renderWorkflow(construct: CpuFirstLineSupport): RenderedWorkflow
   }));
 
   const functionsByArn: Record<string, lambda.IFunction> = {};
+  const environment: Record<string, string> = {};
   for (const fn of [construct.urlCheckFunction, construct.sshCheckFunction, construct.route53CheckFunction,
     construct.recoveryFunction, construct.escalationFunction, construct.guardFunction]) {
-    if (fn) functionsByArn[functionArn(stack.getLogicalId(fn.node.defaultChild as CfnResource))] = fn;
+    if (!fn) continue;
+    const fnLogicalId = stack.getLogicalId(fn.node.defaultChild as CfnResource);
+    functionsByArn[functionArn(fnLogicalId)] = fn;
+    // Lambda hands each function its environment variables; here they share the process.
+    for (const [name, value] of Object.entries<any>(template.Resources[fnLogicalId].Properties.Environment?.Variables ?? {})) {
+      environment[name] = resolve(value);
+    }
   }
   // The construct always names its state machine.
   const stateMachineName: string = template.Resources[logicalId].Properties.StateMachineName;
   const stateMachineArn = `arn:${PSEUDO.partition}:states:${env.region}:${env.account}:stateMachine:${stateMachineName}`;
-  const result = { definition, functionsByArn, stateMachineArn };
+  const result = { definition, functionsByArn, stateMachineArn, environment };
   rendered.set(construct, result);
   return result;
 }
@@ -129,55 +161,37 @@ export interface RunOptions {
   /** Called for every Lambda invocation, before the handler. */
   readonly onInvoke?: (functionId: string, event: any) => void;
   /**
-   * The executions that `ListExecutions` reports as running. Share one between concurrent
-   * `runWorkflow` calls to run several executions of one state machine at once.
+   * Names the executions. Share one between concurrent `runWorkflow` calls.
    * @default - a registry of this execution only
    */
   readonly registry?: ExecutionRegistry;
+  /** The stack's incident-lock table. Share one between concurrent runs. @default - an empty table */
+  readonly locks?: FakeLockTable;
+  /** The CPU alarm, as `DescribeAlarms` reads it. @default - an alarm that is OK when read */
+  readonly alarm?: FakeAlarm;
+  /** The simulated clock of the run. Share one between concurrent runs. @default - a new clock */
+  readonly clock?: SimulatedClock;
 }
 
-/** What `ListExecutions` answers for one running execution. */
+/** One execution as the registry names it. */
 export interface RunningExecution {
   readonly ExecutionArn: string;
-  readonly StateMachineArn: string;
   readonly Name: string;
-  readonly Status: 'RUNNING';
   readonly StartDate: string;
 }
 
-/** The running executions of local state machines, as `ListExecutions` would list them. */
+/** Names the executions of local state machines, as Step Functions would. */
 export class ExecutionRegistry {
-  private readonly running = new Map<string, RunningExecution>();
   private counter = 0;
-  private readonly failure = new PlannedFailure();
 
-  /** Makes the next `times` `ListExecutions` calls throw `error`. */
-  public failNext(error: Error, times = 1): void {
-    this.failure.arm(error, times);
-  }
-
-  /** Registers a new execution of `stateMachineArn` and returns it. */
+  /** Names a new execution of `stateMachineArn`. */
   public start(stateMachineArn: string, startTime: Date): RunningExecution {
     const name = `local-${startTime.getTime()}-${++this.counter}`;
-    const execution: RunningExecution = {
+    return {
       ExecutionArn: `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`,
-      StateMachineArn: stateMachineArn,
       Name: name,
-      Status: 'RUNNING',
       StartDate: startTime.toISOString(),
     };
-    this.running.set(execution.ExecutionArn, execution);
-    return execution;
-  }
-
-  public stop(executionArn: string): void {
-    this.running.delete(executionArn);
-  }
-
-  /** The running executions of a state machine, newest first, as `ListExecutions` orders them. */
-  public list(stateMachineArn: string): RunningExecution[] {
-    this.failure.trip();
-    return [...this.running.values()].filter((e) => e.StateMachineArn === stateMachineArn).reverse();
   }
 }
 
@@ -203,6 +217,8 @@ export interface RunReport {
   readonly output: any;
   /** Top-level states in the order they were entered (branch states left out). */
   readonly path: string[];
+  /** The last outcome state the execution entered (see `OUTCOMES` in src/workflow.ts). */
+  readonly outcome?: string;
   /** When each top-level state was entered. */
   readonly timeline: TimelineEntry[];
   /** Lambda invocations, including retries. */
@@ -217,73 +233,128 @@ export interface RunReport {
   readonly events: any[];
 }
 
+/** The local task resource that stands in for a Wait state (see `localDefinition`). */
+const LOCAL_WAIT = 'arn:aws:states:::local:wait';
+
+/**
+ * The definition as the local runner runs it: each Wait state becomes a Task on
+ * {@link LOCAL_WAIT} with the same `Seconds` or `SecondsPath`, so that the harness waits a
+ * scaled-down real time and moves the simulated clock by the whole wait.
+ */
+function localDefinition(definition: any): any {
+  const copy = JSON.parse(JSON.stringify(definition));
+  for (const [name, state] of Object.entries<any>(copy.States)) {
+    if (state.Type !== 'Wait') continue;
+    if (state.Seconds === undefined && state.SecondsPath === undefined) {
+      throw new Error(`Wait state "${name}" waits for a timestamp, which the local harness does not scale`);
+    }
+    copy.States[name] = {
+      Type: 'Task',
+      Resource: LOCAL_WAIT,
+      Parameters: state.SecondsPath !== undefined ? { 'seconds.$': state.SecondsPath } : { seconds: state.Seconds },
+      ResultPath: null,
+      ...(state.Next ? { Next: state.Next } : { End: true }),
+    };
+  }
+  return copy;
+}
+
+/** The simulated delay of a retry, as Step Functions computes it (jitter left out: the worst case). */
+function retryDelayMs(retrier: any, attempt: number): number {
+  const seconds = (retrier.IntervalSeconds ?? 1) * (retrier.BackoffRate ?? 2) ** (attempt - 1);
+  return Math.min(seconds, retrier.MaxDelaySeconds ?? Infinity) * 1000;
+}
+
 /**
  * Runs the construct's state machine once, locally.
  */
 export async function runWorkflow(construct: CpuFirstLineSupport, options: RunOptions = {}): Promise<RunReport> {
-  const { definition, functionsByArn, stateMachineArn } = renderWorkflow(construct);
+  const { definition, functionsByArn, stateMachineArn, environment } = renderWorkflow(construct);
+  Object.assign(process.env, environment);
   const registry = options.registry ?? new ExecutionRegistry();
+  const locks = options.locks ?? new FakeLockTable();
+  const clock = options.clock ?? new SimulatedClock();
+  const alarm = options.alarm ?? new FakeAlarm(clock);
   const states = allStates(definition);
   const msPerWaitSecond = options.msPerWaitSecond ?? 1;
   let lambdaInvocations = 0;
   const lambdaDurationsMs: number[] = [];
 
   const taskResourceLocalHandlers: Record<string, (input: any) => Promise<any>> = {};
-  const waitTimeOverrides: Record<string, number> = {};
   const retryIntervalOverrides: Record<string, number> = {};
+  const invokeFunction = (name: string, functionArn: string) => {
+    const fn = functionsByArn[functionArn];
+    if (!fn) throw new Error(`State "${name}" invokes an unknown function ${functionArn}`);
+    const functionId = fn.node.id;
+    // The guard is the workflow's clock: here it reads the run's simulated clock.
+    const handler = options.handlerOverrides?.[functionId]
+      ?? (functionId === 'CpuFirstLineSupportGuard' ? async (event: any) => runGuard(readGuardEvent(event), clock.now()) : HANDLERS_BY_FUNCTION_ID[functionId]);
+    return async (payload: any) => {
+      lambdaInvocations++;
+      options.onInvoke?.(functionId, payload);
+      // Like Lambda, hand the handler a copy of the JSON event, never a shared object.
+      const started = performance.now();
+      try {
+        return await handler(JSON.parse(JSON.stringify(payload)));
+      } finally {
+        lambdaDurationsMs.push(performance.now() - started);
+      }
+    };
+  };
   for (const [name, state] of Object.entries<any>(states)) {
-    if (state.Type === 'Wait') {
-      waitTimeOverrides[name] = state.Seconds * msPerWaitSecond;
-    }
     if (state.Retry) {
+      // Retries happen at once in real time; the simulated clock moves by their real interval.
       retryIntervalOverrides[name] = 0;
     }
+    if (state.Type === 'Wait') {
+      taskResourceLocalHandlers[name] = async (input: any) => {
+        const seconds = Number(input.seconds);
+        if (!Number.isFinite(seconds) || seconds < 0) throw Object.assign(new Error(`Wait "${name}": invalid seconds ${input.seconds}`), { name: 'States.Runtime' });
+        await clock.wait(seconds * 1000, seconds * msPerWaitSecond);
+        return {};
+      };
+      continue;
+    }
     if (state.Type !== 'Task') continue;
-    if (state.Resource.endsWith(':states:::lambda:invoke')) {
-      const fn = functionsByArn[state.Parameters.FunctionName];
-      if (!fn) throw new Error(`State "${name}" invokes an unknown function ${state.Parameters.FunctionName}`);
-      const functionId = fn.node.id;
-      const handler = options.handlerOverrides?.[functionId] ?? HANDLERS_BY_FUNCTION_ID[functionId];
+    const resource: string = state.Resource;
+    if (resource.endsWith(':states:::lambda:invoke')) {
+      const invoke = invokeFunction(name, state.Parameters.FunctionName);
+      taskResourceLocalHandlers[name] = async (input: any) => ({ StatusCode: 200, ExecutedVersion: '$LATEST', Payload: await invoke(input.Payload) });
+    } else if (resource.startsWith('arn:aws:lambda:')) {
+      // A Lambda task with `payloadResponseOnly`: the function's answer is the result.
+      taskResourceLocalHandlers[name] = invokeFunction(name, resource);
+    } else if (resource.endsWith(':states:::aws-sdk:cloudwatch:describeAlarms')) {
+      taskResourceLocalHandlers[name] = async (input: any) => alarm.describeAlarms(input);
+    } else if (resource.includes(':states:::aws-sdk:')) {
+      const integration = resource.split(':states:::aws-sdk:')[1];
+      const sdk = SDK_COMMANDS[integration];
+      if (!sdk) throw new Error(`State "${name}" uses ${resource}, which the local harness does not run`);
+      // Through the (mocked) AWS client, answering as the SDK integration does: without metadata.
       taskResourceLocalHandlers[name] = async (input: any) => {
-        lambdaInvocations++;
-        options.onInvoke?.(functionId, input.Payload);
-        // Like Lambda, hand the handler a copy of the JSON event, never a shared object.
-        const started = performance.now();
         try {
-          const payload = await handler(JSON.parse(JSON.stringify(input.Payload)));
-          return { StatusCode: 200, ExecutedVersion: '$LATEST', Payload: payload };
-        } finally {
-          lambdaDurationsMs.push(performance.now() - started);
+          const output = await sdk.client().send(new sdk.command(input));
+          return JSON.parse(JSON.stringify({ ...output, $metadata: undefined }));
+        } catch (error) {
+          throw sdkIntegrationError(integration.split(':')[0], error);
         }
       };
-    } else if (state.Resource.includes(':states:::aws-sdk:ec2:')) {
-      const Command = EC2_COMMANDS[state.Resource.split(':states:::aws-sdk:ec2:')[1]];
-      if (!Command) throw new Error(`State "${name}" uses ${state.Resource}, which the local harness does not run`);
-      // Through the (mocked) EC2 client, answering as the SDK integration does: without metadata.
-      taskResourceLocalHandlers[name] = async (input: any) => {
-        const output = await new EC2Client({}).send(new Command(input));
-        return { ...output, $metadata: undefined };
-      };
-    } else if (state.Resource.endsWith(':states:::aws-sdk:sfn:listExecutions')) {
-      taskResourceLocalHandlers[name] = async (input: any) => {
-        if (input.StateMachineArn !== stateMachineArn || input.StatusFilter !== 'RUNNING') {
-          throw new Error(`Unexpected ListExecutions input ${JSON.stringify(input)}`);
-        }
-        return { Executions: registry.list(stateMachineArn) };
-      };
+    } else if (resource.endsWith(':states:::dynamodb:putItem') || resource.endsWith(':states:::dynamodb:deleteItem')) {
+      const action = resource.endsWith('putItem') ? 'putItem' : 'deleteItem';
+      taskResourceLocalHandlers[name] = async (input: any) => (action === 'putItem' ? locks.putItem(input) : locks.deleteItem(input));
     } else {
-      throw new Error(`State "${name}" uses ${state.Resource}, which the local harness does not run`);
+      throw new Error(`State "${name}" uses ${resource}, which the local harness does not run`);
     }
   }
 
   // Validating a definition takes a while; build the machine once per construct and run it many times.
-  const machine = machines.get(construct) ?? new StateMachine(JSON.parse(JSON.stringify(definition)), { validationOptions: { checkArn: false } });
+  const machine = machines.get(construct) ?? new StateMachine(localDefinition(definition), { validationOptions: { checkArn: false } });
   machines.set(construct, machine);
   const input = options.input ?? alarmEvent(construct);
   const startTime = new Date();
+  const startSimulatedMs = clock.now();
   const started = registry.start(stateMachineArn, startTime);
   const execution = machine.run(input, {
-    overrides: { taskResourceLocalHandlers, waitTimeOverrides, retryIntervalOverrides },
+    overrides: { taskResourceLocalHandlers, retryIntervalOverrides },
     context: {
       Execution: {
         Id: started.ExecutionArn,
@@ -296,8 +367,15 @@ export async function runWorkflow(construct: CpuFirstLineSupport, options: RunOp
   });
 
   const events: any[] = [];
+  const simulatedAt: number[] = [];
   const collect = (async () => {
-    for await (const event of execution.eventLogs) events.push(event);
+    for await (const event of execution.eventLogs) {
+      if (event.type === 'StateRetried') {
+        clock.advance(retryDelayMs(event.retry.retrier, event.retry.attempt));
+      }
+      events.push(event);
+      simulatedAt.push(clock.now() - startSimulatedMs);
+    }
   })();
   let status: RunReport['status'] = 'SUCCEEDED';
   let output: any;
@@ -306,32 +384,24 @@ export async function runWorkflow(construct: CpuFirstLineSupport, options: RunOp
   } catch (error: any) {
     status = 'FAILED';
     output = { Error: error.name, Cause: error.message };
-  } finally {
-    registry.stop(started.ExecutionArn);
   }
   await collect;
 
   const topLevel = new Set(Object.keys(definition.States));
   const entered = events.filter((e) => e.type === 'StateEntered');
   const timeline: TimelineEntry[] = [];
-  let waitedRealMs = 0;
-  let waitedSimulatedMs = 0;
   for (const [index, event] of events.entries()) {
-    if (!topLevel.has(event.state?.name)) continue;
-    const atMs = event.timestamp - startTime.getTime();
-    if (event.type === 'StateEntered') {
-      const exited = events.slice(index).find((e) => e.type === 'StateExited' && e.state.name === event.state.name);
-      timeline.push({ atMs, simulatedMs: atMs - waitedRealMs + waitedSimulatedMs, state: event.state.name, output: exited?.state.output });
-      if (states[event.state.name].Type === 'Wait' && exited) {
-        waitedRealMs += exited.timestamp - event.timestamp;
-        waitedSimulatedMs += states[event.state.name].Seconds * 1000;
-      }
-    }
+    if (event.type !== 'StateEntered' || !topLevel.has(event.state?.name)) continue;
+    const exited = events.slice(index).find((e) => e.type === 'StateExited' && e.state.name === event.state.name);
+    timeline.push({ atMs: event.timestamp - startTime.getTime(), simulatedMs: simulatedAt[index], state: event.state.name, output: exited?.state.output });
   }
+  const path = timeline.map((t) => t.state);
+  const outcomes: readonly string[] = OUTCOMES;
   return {
     status,
     output,
-    path: timeline.map((t) => t.state),
+    path,
+    outcome: [...path].reverse().find((state) => outcomes.includes(state)),
     timeline,
     lambdaInvocations,
     lambdaDurationsMs,

@@ -5,6 +5,8 @@
  */
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { SimulatedClock } from './clock';
+import { FakeAlarm, FakeLockTable } from './fake-aws';
 import { awsError, FakeInstance, FakeNotifiers, InstanceHealth, mockAws, ReceivedRequest } from './fakes';
 import { ExecutionRegistry, LocalHandler, RunReport, runWorkflow } from './harness';
 import { clearSecretCache } from '../lambda/shared/secrets';
@@ -43,6 +45,15 @@ export interface Scenario {
   readonly noPublicIp?: boolean;
   /** How many alarm events arrive at once, each starting an execution. @default 1 */
   readonly concurrentAlarms?: number;
+  /**
+   * Real milliseconds between the starts of the concurrent executions (EventBridge delivers
+   * at least once: a duplicate may come a moment later). @default 0
+   */
+  readonly alarmSpacingMs?: number;
+  /** How long the CPU alarm stays in ALARM after it fired, in simulated seconds. @default 0 */
+  readonly alarmSeconds?: number;
+  /** What happens to the instance after some simulated seconds, e.g. it hangs while the alarm stays on. */
+  readonly later?: { readonly afterSeconds: number; readonly health: InstanceHealth };
   /** Replaces handlers by function construct ID, e.g. to make one throw. */
   readonly handlerOverrides?: Record<string, LocalHandler>;
   /** Injects a fault into the stand-ins or the AWS mocks before the run. */
@@ -54,8 +65,12 @@ export interface World {
   readonly instance: FakeInstance;
   readonly notifiers: FakeNotifiers;
   readonly aws: ReturnType<typeof mockAws>;
-  /** What `ListExecutions` answers. */
+  /** Names the executions. */
   readonly registry: ExecutionRegistry;
+  /** The stack's incident-lock table. */
+  readonly locks: FakeLockTable;
+  /** The simulated clock of the scenario. */
+  readonly clock: SimulatedClock;
 }
 
 /** What a scenario produced. */
@@ -132,6 +147,7 @@ export async function playScenario(scenario: Scenario, msPerSecond = 10): Promis
   const notifiers = await new FakeNotifiers().start();
   const aws = mockAws(instance, INSTANCE_ID, { [SLACK_TOKEN_ARN]: SLACK_TOKEN, [OPSGENIE_KEY_ARN]: OPSGENIE_KEY });
   const logs: string[] = [];
+  let laterTimer: NodeJS.Timeout | undefined;
   const spies = (['log', 'info', 'warn', 'error', 'debug'] as const).map((level) => {
     const original = console[level];
     console[level] = (...args: unknown[]) => {
@@ -154,10 +170,22 @@ export async function playScenario(scenario: Scenario, msPerSecond = 10): Promis
     instance.tags = { ...scenario.tags };
     if (scenario.noPublicIp) instance.publicIp = undefined;
     const registry = new ExecutionRegistry();
-    scenario.inject?.({ instance, notifiers, aws, registry });
+    const locks = new FakeLockTable();
+    const clock = new SimulatedClock();
+    const alarm = new FakeAlarm(clock, (scenario.alarmSeconds ?? 0) * 1000);
+    scenario.inject?.({ instance, notifiers, aws, registry, locks, clock });
     const { stack, support } = exampleStack(instance, notifiers, scenario.props);
-    const reports = await Promise.all(Array.from({ length: scenario.concurrentAlarms ?? 1 }, () =>
-      runWorkflow(support, { msPerWaitSecond: msPerSecond, registry, handlerOverrides: scenario.handlerOverrides })));
+    if (scenario.later) {
+      const { afterSeconds, health } = scenario.later;
+      laterTimer = setTimeout(() => {
+        instance.health = health;
+        instance.afterReboot = 'healthy';
+      }, afterSeconds * msPerSecond);
+    }
+    const reports = await Promise.all(Array.from({ length: scenario.concurrentAlarms ?? 1 }, async (_, i) => {
+      await new Promise((resolve) => setTimeout(resolve, i * (scenario.alarmSpacingMs ?? 0)));
+      return runWorkflow(support, { msPerWaitSecond: msPerSecond, registry, locks, clock, alarm, handlerOverrides: scenario.handlerOverrides });
+    }));
     return {
       scenario,
       report: reports[0],
@@ -171,6 +199,7 @@ export async function playScenario(scenario: Scenario, msPerSecond = 10): Promis
       stack,
     };
   } finally {
+    clearTimeout(laterTimer);
     spies.forEach((restore) => restore());
     aws.restore();
     await Promise.all([instance.stop(), notifiers.stop()]);

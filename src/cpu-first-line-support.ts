@@ -356,7 +356,8 @@ export class CpuFirstLineSupport extends Construct {
     });
 
     const locks = incidentLocks(this);
-    const timeout = executionTimeout(gracePeriod, interval, deadline, watch);
+    const incident = incidentTimeout(gracePeriod, interval, deadline);
+    const timeout = executionTimeout(incident, watch);
     const functions = uniqueFunctions([guard, ...checks.map((c) => c.handler), escalation.handler, ...(recovery ? [recovery.handler] : [])]);
     const role = workflowRole(this, {
       instanceId,
@@ -381,7 +382,7 @@ export class CpuFirstLineSupport extends Construct {
       deadline,
       guard,
       lockTable: locks,
-      leaseSeconds: timeout.toSeconds(),
+      leaseSeconds: incident.toSeconds() + (watch?.interval.toSeconds() ?? 0),
       maxReboots: budget.maxReboots,
       rebootWindow: budget.window,
       dryRun: props.dryRun ?? false,
@@ -476,23 +477,28 @@ function rebootBudget(budget: RebootBudget = {}): Required<RebootBudget> {
 }
 
 /**
- * A bound on an execution that no healthy run reaches: every task at its Lambda timeout
- * with all retries, plus every wait, for the first run, the re-checks until the deadline and
- * every watch cycle. An execution that hits it ends TIMED_OUT, which the execution-failure
- * alarm catches; the incident lock's lease is the same, so a lock lapses when its execution
- * cannot be running any more.
+ * A bound on one cycle (an incident) that no healthy run reaches: every task at its Lambda
+ * timeout with all retries, notifications with their 270 s of retries, and every wait. The
+ * incident lock's lease is this (plus the watch interval), and each watch cycle takes the lock
+ * again, so the lock of an execution that died lapses within one cycle.
  */
-function executionTimeout(gracePeriod: Duration, interval: Duration, deadline: Duration, watch?: { interval: Duration; maxCycles: number }): Duration {
+function incidentTimeout(gracePeriod: Duration, interval: Duration, deadline: Duration): Duration {
   const attempts = 3; // the first try and two retries
   const taskSeconds = attempts * Math.max(CHECK_FUNCTION_TIMEOUT.toSeconds(), NOTIFIER_FUNCTION_TIMEOUT.toSeconds()) + 30;
-  // Notifications retry for up to 270 s on top of their attempts.
   const notifySeconds = 6 * NOTIFIER_FUNCTION_TIMEOUT.toSeconds() + 270;
   const rechecks = maxRechecks(gracePeriod, interval, deadline);
-  // Per run: look up, inspect, lock, check; per re-check: look up, inspect, check, schedule.
-  const incidentSeconds = deadline.toSeconds() + (6 + 4 * rechecks) * taskSeconds + 3 * notifySeconds;
-  const cycles = 1 + (watch?.maxCycles ?? 0);
-  const seconds = cycles * incidentSeconds + (watch ? watch.interval.toSeconds() * watch.maxCycles : 0) + 15 * 60;
-  return Duration.seconds(seconds);
+  // Per run: look up, inspect, lock, check, look up, decide, tag, reboot; per re-check: look up, inspect, check, schedule.
+  return Duration.seconds(deadline.toSeconds() + (8 + 4 * rechecks) * taskSeconds + 3 * notifySeconds);
+}
+
+/**
+ * A bound on an execution: two incidents, plus every watch cycle at its interval and five
+ * minutes of tasks. An execution that hits it ends TIMED_OUT, which the execution-failure
+ * alarm catches.
+ */
+function executionTimeout(incident: Duration, watch?: { interval: Duration; maxCycles: number }): Duration {
+  const watchSeconds = watch ? watch.maxCycles * (watch.interval.toSeconds() + 300) : 0;
+  return Duration.seconds(2 * incident.toSeconds() + watchSeconds + 15 * 60);
 }
 
 /** The most re-checks after a reboot: one after the grace period, then one per interval until the deadline, the last at it. */

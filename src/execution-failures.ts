@@ -19,7 +19,7 @@ const MAX_ALARM_ACTIONS = 5;
  * stack's workflows that end FAILED, TIMED_OUT or ABORTED (for example when the escalation
  * notifier itself is down or its key was revoked) and keeps each event in a queue for 14
  * days, so a human can see which execution failed and why; an alarm fires on every event
- * the queue receives.
+ * the rule matches (its `AWS/Events` `TriggeredRules` metric).
  */
 export class ExecutionFailures extends Construct {
   /** The construct ID under the stack; part of the library's contract. */
@@ -85,9 +85,17 @@ export class ExecutionFailures extends Construct {
 
     this.alarm = new cloudwatch.Alarm(this, 'Alarm', {
       alarmDescription: 'A cdk-cpu-first-line-support workflow in this stack failed, timed out or was aborted, so its '
-        + 'escalation may not have reached anyone. The queue of this alarm holds the Step Functions event of each such '
+        + 'escalation may not have reached anyone. The queue fed by this alarm\'s rule holds the Step Functions event of each such '
         + `execution (state machines named ${this.stateMachineNamePrefix}*, and any custom-named ones): look at them and at their instances.`,
-      metric: this.queue.metricNumberOfMessagesSent({ statistic: 'Sum', period: Duration.minutes(1) }),
+      // The rule's own metric: EventBridge publishes it from the first matched event on, while
+      // SQS stops publishing the metrics of a queue that has been idle for hours.
+      metric: new cloudwatch.Metric({
+        namespace: 'AWS/Events',
+        metricName: 'TriggeredRules',
+        dimensionsMap: { RuleName: this.rule.ruleName },
+        statistic: 'Sum',
+        period: Duration.minutes(1),
+      }),
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       threshold: 1,
       evaluationPeriods: 1,

@@ -38,7 +38,7 @@ describe.each(FAULTS.map((fault, i): [string, Fault] => [`${i + 1}. ${fault.faul
   test(`→ ${fault.expected.outcome}`, () => {
     const { expected } = fault;
     expect(result.report.status).toBe(expected.status ?? 'SUCCEEDED');
-    expect(result.report.path.at(-1)).toBe(expected.outcome);
+    expect(result.report.outcome).toBe(expected.outcome);
     expect(result.reboots).toBe(expected.reboots);
     expect(result.slackMessages).toHaveLength(expected.slack ?? 0);
     expect(result.opsGenieAlerts).toHaveLength(expected.opsGenie ?? 0);
@@ -46,13 +46,13 @@ describe.each(FAULTS.map((fault, i): [string, Fault] => [`${i + 1}. ${fault.faul
       expect(readableText(result)).toMatch(expected.text);
     }
     if (expected.outcomes) {
-      expect(result.reports.map((r) => r.path.at(-1)).sort()).toEqual(expected.outcomes);
+      expect(result.reports.map((r) => r.outcome).sort()).toEqual(expected.outcomes);
     }
   });
 
   test('never silent: a human is told, or nothing was wrong, or the execution-failure alarm fires', () => {
     const told = [...result.slackMessages, ...result.opsGenieAlerts].some((m) => m.accepted);
-    const quietByDesign = ['All good', 'Paused', 'Already handled'].includes(result.report.path.at(-1)!);
+    const quietByDesign = ['All good', 'Paused', 'Already handled'].includes(result.report.outcome!);
     if (result.report.status === 'FAILED') {
       expect(failureRuleMatches(result)).toBe(true);
     } else {
