@@ -1,162 +1,207 @@
-import { DescribeInstancesCommand, EC2Client, Instance } from '@aws-sdk/client-ec2';
-import { mockClient } from 'aws-sdk-client-mock';
 import {
-  decideAdmission,
   decideReboot,
   describeWindow,
+  firstSchedule,
   formatLedger,
   handler,
-  handlingExecution,
-  isPaused,
+  inspect,
+  inspectInstance,
+  nextSchedule,
   parseLedger,
   PAUSE_TAG_KEY,
   readGuardEvent,
   REBOOT_LEDGER_TAG_KEY,
   runGuard,
-  toEpochMs,
 } from '../../lambda/guard.lambda';
-import { AdmitEvent, RebootGuardEvent } from '../../lambda/shared/types';
+import { DescribedReservations, InspectEvent, RebootGuardEvent, RecheckSchedule, ScheduleEvent } from '../../lambda/shared/types';
 
 const INSTANCE_ID = 'i-0123456789abcdef0';
-const SM = 'arn:aws:states:us-east-1:123456789012:execution:machine';
 const NOW = Date.parse('2026-11-26T03:00:00Z');
+const S = 1000;
 
-function admit(self: string, start: string, running: AdmitEvent['runningExecutions']): AdmitEvent {
-  return { step: 'ADMIT', instanceId: INSTANCE_ID, executionId: self, executionStartTime: start, runningExecutions: running };
+function described(state: string, tags: Record<string, string> = {}, extra: Record<string, unknown> = {}): DescribedReservations {
+  return [{
+    Instances: [{
+      InstanceId: INSTANCE_ID,
+      State: { Name: state },
+      PublicIpAddress: '203.0.113.7',
+      PrivateIpAddress: '10.0.0.7',
+      Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
+      ...extra,
+    }],
+  }];
+}
+
+function inspectEvent(overrides: Partial<InspectEvent> = {}): InspectEvent {
+  return { step: 'INSPECT', instanceId: INSTANCE_ID, reservations: described('running'), leaseSeconds: 900, ...overrides };
 }
 
 function rebootEvent(overrides: Partial<RebootGuardEvent> = {}): RebootGuardEvent {
-  return { step: 'REBOOT', instanceId: INSTANCE_ID, maxReboots: 1, rebootWindowSeconds: 3600, dryRun: false, ...overrides };
+  return {
+    step: 'REBOOT',
+    instanceId: INSTANCE_ID,
+    reservations: described('running'),
+    maxReboots: 1,
+    rebootWindowSeconds: 3600,
+    dryRun: false,
+    gracePeriodSeconds: 120,
+    deadlineSeconds: 600,
+    ...overrides,
+  };
 }
 
-function instance(state: string, tags: Record<string, string> = {}): Instance {
-  return { InstanceId: INSTANCE_ID, State: { Name: state as any }, Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) };
+function scheduleEvent(schedule: Partial<RecheckSchedule>, intervalSeconds = 30): ScheduleEvent {
+  return {
+    step: 'SCHEDULE',
+    instanceId: INSTANCE_ID,
+    intervalSeconds,
+    schedule: { waitSeconds: 0, nextRecheckAt: NOW, deadlineAt: NOW + 600 * S, deadlineReached: false, ...schedule },
+  };
 }
 
 describe('reading the event', () => {
-  test('accepts an ADMIT event and a REBOOT event', () => {
-    expect(readGuardEvent(admit(`${SM}:a`, '2026-11-26T03:00:00Z', []))).toMatchObject({ step: 'ADMIT' });
-    expect(readGuardEvent(rebootEvent())).toMatchObject({ step: 'REBOOT', checks: [] });
+  test('accepts INSPECT, REBOOT and SCHEDULE events', () => {
+    expect(readGuardEvent(inspectEvent())).toMatchObject({ step: 'INSPECT', leaseSeconds: 900 });
+    expect(readGuardEvent(rebootEvent())).toMatchObject({ step: 'REBOOT', checks: [], gracePeriodSeconds: 120, deadlineSeconds: 600 });
+    expect(readGuardEvent(scheduleEvent({ nextRecheckAt: NOW }))).toMatchObject({
+      step: 'SCHEDULE', intervalSeconds: 30, schedule: { nextRecheckAt: NOW, deadlineAt: NOW + 600 * S, deadlineReached: false },
+    });
   });
 
   test.each([
-    ['not an object', 'ADMIT', /`event` must be a JSON object/],
-    ['an unknown step', { step: 'NUKE', instanceId: INSTANCE_ID }, /`step` must be one of "ADMIT", "REBOOT", got "NUKE"/],
+    ['not an object', 'INSPECT', /`event` must be a JSON object/],
+    ['an unknown step', { step: 'ADMIT', instanceId: INSTANCE_ID }, /`step` must be one of "INSPECT", "REBOOT", "SCHEDULE", got "ADMIT"/],
     ['no instance ID', { step: 'REBOOT' }, /`instanceId` must be a non-empty string/],
-    ['an unreadable start time', { ...admit(`${SM}:a`, 'yesterday', []) }, /`executionStartTime` must be an ISO 8601 time, got "yesterday"/],
-    ['running executions that are not a list', { ...admit(`${SM}:a`, '2026-11-26T03:00:00Z', []), runningExecutions: 'all' }, /`runningExecutions` must be a list/],
+    ['reservations that are not a list', { ...inspectEvent(), reservations: {} }, /`reservations` must be the Reservations list/],
+    ['a lease under a minute', inspectEvent({ leaseSeconds: 5 }), /`leaseSeconds` must be an integer from 60/],
     ['a budget of zero', rebootEvent({ maxReboots: 0 }), /`maxReboots` must be an integer from 1 to 10, got 0/],
     ['a window under a minute', rebootEvent({ rebootWindowSeconds: 5 }), /`rebootWindowSeconds` must be an integer from 60/],
     ['a dry run that is not a boolean', { ...rebootEvent(), dryRun: 'yes' }, /`dryRun` must be true or false, got "yes"/],
     ['checks that are not a list', { ...rebootEvent(), checks: {} }, /`checks` must be a list of check results/],
+    ['a deadline of zero', rebootEvent({ deadlineSeconds: 0 }), /`deadlineSeconds` must be an integer from 1/],
+    ['a schedule without times', { ...scheduleEvent({}), schedule: { nextRecheckAt: 'soon', deadlineAt: NOW } }, /`schedule.nextRecheckAt` must be a time in epoch milliseconds/],
+    ['a schedule that is not an object', { ...scheduleEvent({}), schedule: 5 }, /`schedule`/],
+    ['an interval of zero', scheduleEvent({}, 0), /`intervalSeconds` must be an integer from 1/],
   ])('rejects %s with InvalidEventError', (_, event, message) => {
     expect(() => readGuardEvent(event)).toThrow(message);
     expect(() => readGuardEvent(event)).toThrow(expect.objectContaining({ name: 'InvalidEventError' }));
   });
 });
 
-describe('admission: one incident per instance at a time', () => {
-  test('reads ISO times and epoch seconds or milliseconds', () => {
-    expect(toEpochMs('2026-11-26T03:00:00Z')).toBe(NOW);
-    expect(toEpochMs(NOW / 1000)).toBe(NOW);
-    expect(toEpochMs(NOW)).toBe(NOW);
-    expect(toEpochMs(undefined)).toBeNaN();
-  });
-
-  test('the earliest running execution handles the incident', () => {
-    const running = [
-      { ExecutionArn: `${SM}:c`, StartDate: '2026-11-26T03:00:02Z' },
-      { ExecutionArn: `${SM}:a`, StartDate: '2026-11-26T03:00:00Z' },
-      { ExecutionArn: `${SM}:b`, StartDate: '2026-11-26T03:00:01Z' },
-    ];
-    expect(handlingExecution(admit(`${SM}:b`, '2026-11-26T03:00:01Z', running))).toBe(`${SM}:a`);
-    expect(decideAdmission(admit(`${SM}:b`, '2026-11-26T03:00:01Z', running), instance('running'))).toEqual({
-      verdict: 'DUPLICATE',
-      reason: `execution ${SM}:a already handles the incident of ${INSTANCE_ID}`,
+describe('INSPECT', () => {
+  test('a found instance: state, addresses, ledger, not paused', () => {
+    const tags = { [REBOOT_LEDGER_TAG_KEY]: '2026-11-26T02:30:00Z' };
+    expect(inspect(inspectEvent({ reservations: described('running', tags) }), NOW).instance).toEqual({
+      instanceId: INSTANCE_ID,
+      found: true,
+      state: 'running',
+      publicIp: '203.0.113.7',
+      privateIp: '10.0.0.7',
+      paused: false,
+      rebootLedger: '2026-11-26T02:30:00Z',
     });
-    expect(decideAdmission(admit(`${SM}:a`, '2026-11-26T03:00:00Z', running), instance('running')).verdict).toBe('PROCEED');
   });
 
-  test('executions started in the same millisecond agree on one by ARN', () => {
-    const running = [`${SM}:x`, `${SM}:y`, `${SM}:z`].map((arn) => ({ ExecutionArn: arn, StartDate: '2026-11-26T03:00:00.000Z' }));
-    const verdicts = running.map((r) => decideAdmission(admit(r.ExecutionArn, r.StartDate, running), undefined).verdict);
-    expect(verdicts).toEqual(['PROCEED', 'DUPLICATE', 'DUPLICATE']);
+  test.each([
+    ['no reservations', []],
+    ['reservations without instances', [{}, { Instances: [] }]],
+    ['another instance only', [{ Instances: [{ InstanceId: 'i-other', State: { Name: 'running' } }] }]],
+  ])('an instance EC2 does not know (%s) is an answer, not an error', (_, reservations) => {
+    expect(inspect(inspectEvent({ reservations: reservations as DescribedReservations }), NOW).instance).toEqual({
+      instanceId: INSTANCE_ID, found: false, state: 'not found', paused: false, rebootLedger: '',
+    });
   });
 
-  test('this execution counts even when the list does not show it yet; unreadable entries claim nothing', () => {
-    const running = [{ ExecutionArn: `${SM}:later`, StartDate: '2026-11-26T03:00:05Z' }, { ExecutionArn: `${SM}:odd` }, { StartDate: '2026-11-26T02:00:00Z' }];
-    expect(decideAdmission(admit(`${SM}:me`, '2026-11-26T03:00:00Z', running), instance('running')).verdict).toBe('PROCEED');
+  test('an instance with the pause tag is paused; "false" does not pause; an empty value does', () => {
+    const paused = inspect(inspectEvent({ reservations: described('running', { [PAUSE_TAG_KEY]: 'patching until 06:00' }) }), NOW).instance;
+    expect(paused).toMatchObject({ paused: true, pauseTagValue: 'patching until 06:00' });
+    expect(inspectInstance(INSTANCE_ID, described('running', { [PAUSE_TAG_KEY]: 'FALSE' })).paused).toBe(false);
+    expect(inspectInstance(INSTANCE_ID, described('running', { [PAUSE_TAG_KEY]: '' })).paused).toBe(true);
   });
 
-  test('an instance with the pause tag is left alone; "false" does not pause', () => {
-    const event = admit(`${SM}:a`, '2026-11-26T03:00:00Z', []);
-    const paused = decideAdmission(event, instance('running', { [PAUSE_TAG_KEY]: 'patching until 06:00' }));
-    expect(paused.verdict).toBe('PAUSED');
-    expect(paused.reason).toContain(`${PAUSE_TAG_KEY}=patching until 06:00`);
-    expect(isPaused(instance('running', { [PAUSE_TAG_KEY]: 'FALSE' }))).toBe(false);
-    expect(isPaused(instance('running', { [PAUSE_TAG_KEY]: '' }))).toBe(true);
-    expect(isPaused(undefined)).toBe(false);
-  });
-
-  test('a duplicate stops even when the instance is paused: the first execution decides', () => {
-    const running = [{ ExecutionArn: `${SM}:a`, StartDate: '2026-11-26T03:00:00Z' }];
-    const event = admit(`${SM}:b`, '2026-11-26T03:00:01Z', running);
-    expect(decideAdmission(event, instance('running', { [PAUSE_TAG_KEY]: 'true' })).verdict).toBe('DUPLICATE');
+  test('gives the lock times in epoch seconds: now, and now plus the lease', () => {
+    expect(inspect(inspectEvent({ leaseSeconds: 900 }), NOW + 999).lock).toEqual({ now: NOW / S, leaseUntil: NOW / S + 900 });
   });
 });
 
-describe('the reboot decision', () => {
+describe('REBOOT', () => {
+  test('a paused instance is not rebooted, before anything else is considered', () => {
+    const tags = { [PAUSE_TAG_KEY]: 'maintenance', [REBOOT_LEDGER_TAG_KEY]: '2026-11-26T02:30:00Z' };
+    // Paused wins over a stopped state and a spent budget.
+    for (const state of ['running', 'stopped']) {
+      const decision = decideReboot(rebootEvent({ reservations: described(state, tags) }), NOW);
+      expect(decision).toMatchObject({ verdict: 'PAUSED', ledger: '', previousLedger: '2026-11-26T02:30:00Z' });
+      expect(decision.reason).toContain(`${PAUSE_TAG_KEY}=maintenance`);
+      expect(decision.schedule).toBeUndefined();
+    }
+  });
+
   test.each(['stopped', 'stopping', 'terminated', 'shutting-down', 'pending'])('a %s instance is not rebooted, and the reason says so', (state) => {
-    const decision = decideReboot(rebootEvent(), instance(state), NOW);
+    const decision = decideReboot(rebootEvent({ reservations: described(state) }), NOW);
     expect(decision).toMatchObject({ verdict: 'NOT_RUNNING', instanceState: state, ledger: '' });
     expect(decision.reason).toBe(`instance ${INSTANCE_ID} is ${state}; only a running instance is rebooted, so it was not rebooted`);
+    expect(decision.schedule).toBeUndefined();
   });
 
   test('an instance EC2 does not know is not rebooted', () => {
-    expect(decideReboot(rebootEvent(), undefined, NOW)).toMatchObject({
+    expect(decideReboot(rebootEvent({ reservations: [] }), NOW)).toMatchObject({
       verdict: 'NOT_RUNNING',
       instanceState: 'not found',
       reason: expect.stringContaining('was not found'),
     });
   });
 
-  test('a running instance within its budget is rebooted, and the reboot is recorded first', () => {
-    const decision = decideReboot(rebootEvent(), instance('running'), NOW);
-    expect(decision).toMatchObject({ verdict: 'REBOOT', rebootsInWindow: 0, ledger: '2026-11-26T03:00:00Z' });
+  test('checks that found no address do not lead to a reboot; one real failure besides does', () => {
+    const noAddress = { check: 'url', passed: false, reason: `no address: instance ${INSTANCE_ID} has no public IP address (state: running)`, latencyMs: 3, checkedAt: '' } as const;
+    const decision = decideReboot(rebootEvent({ checks: [noAddress, { ...noAddress, check: 'ssh' }] }), NOW);
+    expect(decision.verdict).toBe('NO_ADDRESS');
+    expect(decision.reason).toContain('has no public IP address');
+    const real = { check: 'route53', passed: false, reason: '0 of 16 Route 53 checkers report healthy', latencyMs: 1, checkedAt: '' } as const;
+    expect(decideReboot(rebootEvent({ checks: [noAddress, real] }), NOW).verdict).toBe('REBOOT');
   });
 
   test('a spent budget escalates without rebooting, and says when the last reboots were', () => {
     const tags = { [REBOOT_LEDGER_TAG_KEY]: '2026-11-26T02:30:00Z' };
-    const decision = decideReboot(rebootEvent(), instance('running', tags), NOW);
-    expect(decision.verdict).toBe('BUDGET_EXHAUSTED');
+    const decision = decideReboot(rebootEvent({ reservations: described('running', tags) }), NOW);
+    expect(decision).toMatchObject({ verdict: 'BUDGET_EXHAUSTED', rebootsInWindow: 1, ledger: '', previousLedger: '2026-11-26T02:30:00Z' });
     expect(decision.reason).toBe('1 reboot by cpu-first-line-support in the last 1 hour (at 2026-11-26 02:30:00 UTC); '
       + 'the budget is 1 per 1 hour, so it was not rebooted again');
+    expect(decision.schedule).toBeUndefined();
   });
 
-  test('reboots older than the window no longer count, and drop out of the ledger', () => {
-    const tags = { [REBOOT_LEDGER_TAG_KEY]: '2026-11-26T01:00:00Z 2026-11-26T02:30:00Z garbage' };
-    const decision = decideReboot(rebootEvent({ maxReboots: 2 }), instance('running', tags), NOW);
-    expect(decision).toMatchObject({ verdict: 'REBOOT', rebootsInWindow: 1, ledger: '2026-11-26T02:30:00Z 2026-11-26T03:00:00Z' });
-  });
-
-  test('dry run answers DRY_RUN where it would reboot, and still respects the budget and the state', () => {
-    expect(decideReboot(rebootEvent({ dryRun: true }), instance('running'), NOW)).toMatchObject({
+  test('dry run answers DRY_RUN where it would reboot, writes no ledger, and still respects the budget and the state', () => {
+    expect(decideReboot(rebootEvent({ dryRun: true }), NOW)).toMatchObject({
       verdict: 'DRY_RUN', ledger: '', reason: expect.stringContaining('would have been rebooted'),
     });
-    expect(decideReboot(rebootEvent({ dryRun: true }), instance('stopped'), NOW).verdict).toBe('NOT_RUNNING');
+    expect(decideReboot(rebootEvent({ dryRun: true, reservations: described('stopped') }), NOW).verdict).toBe('NOT_RUNNING');
+    const spent = described('running', { [REBOOT_LEDGER_TAG_KEY]: '2026-11-26T02:30:00Z' });
+    expect(decideReboot(rebootEvent({ dryRun: true, reservations: spent }), NOW).verdict).toBe('BUDGET_EXHAUSTED');
   });
 
-  test('checks that found no address do not lead to a reboot', () => {
-    const checks = [
-      { check: 'url', passed: false, reason: `no address: instance ${INSTANCE_ID} has no public IP address (state: running)`, latencyMs: 3, checkedAt: '' },
-      { check: 'ssh', passed: false, reason: `no address: instance ${INSTANCE_ID} has no public IP address (state: running)`, latencyMs: 3, checkedAt: '' },
-    ] as const;
-    const decision = decideReboot(rebootEvent({ checks: [...checks] }), instance('running'), NOW);
-    expect(decision.verdict).toBe('NO_ADDRESS');
-    expect(decision.reason).toContain('has no public IP address');
-    // One real failure besides is enough to reboot.
-    const mixed = [checks[0], { check: 'route53', passed: false, reason: '0 of 16 Route 53 checkers report healthy', latencyMs: 1, checkedAt: '' }] as const;
-    expect(decideReboot(rebootEvent({ checks: [...mixed] }), instance('running'), NOW).verdict).toBe('REBOOT');
+  test('a running instance within its budget is rebooted: the new ledger, the previous one, and the schedule from now', () => {
+    const decision = decideReboot(rebootEvent({ gracePeriodSeconds: 120, deadlineSeconds: 600 }), NOW);
+    expect(decision).toEqual({
+      verdict: 'REBOOT',
+      reason: `instance ${INSTANCE_ID} is running and 0 of 1 reboots were used in the last 1 hour`,
+      instanceState: 'running',
+      rebootsInWindow: 0,
+      ledger: '2026-11-26T03:00:00Z',
+      previousLedger: '',
+      schedule: { waitSeconds: 120, nextRecheckAt: NOW + 120 * S, deadlineAt: NOW + 600 * S, deadlineReached: false },
+    });
+  });
+
+  test('reboots older than the window no longer count, and drop out of the ledger; the previous ledger is kept as it was', () => {
+    const previous = '2026-11-26T01:00:00Z 2026-11-26T02:30:00Z garbage';
+    const decision = decideReboot(rebootEvent({ maxReboots: 2, reservations: described('running', { [REBOOT_LEDGER_TAG_KEY]: previous }) }), NOW);
+    expect(decision).toMatchObject({
+      verdict: 'REBOOT', rebootsInWindow: 1, ledger: '2026-11-26T02:30:00Z 2026-11-26T03:00:00Z', previousLedger: previous,
+    });
+  });
+
+  test('the first re-check is never after the deadline', () => {
+    expect(firstSchedule(NOW, 900, 600)).toEqual({ waitSeconds: 600, nextRecheckAt: NOW + 600 * S, deadlineAt: NOW + 600 * S, deadlineReached: false });
+    expect(firstSchedule(NOW, 0, 600)).toMatchObject({ waitSeconds: 0, nextRecheckAt: NOW });
   });
 
   test('the ledger fits a tag value (256 characters), newest kept', () => {
@@ -165,6 +210,7 @@ describe('the reboot decision', () => {
     expect(ledger.length).toBeLessThanOrEqual(256);
     expect(parseLedger(ledger).at(-1)).toBe(NOW);
     expect(parseLedger(ledger).length).toBe(12);
+    expect(parseLedger(undefined)).toEqual([]);
   });
 
   test.each([[3600, '1 hour'], [7200, '2 hours'], [5400, '90 minutes'], [90, '90 seconds'], [60, '1 minute']])('describes a %i s window as "%s"', (seconds, text) => {
@@ -172,36 +218,72 @@ describe('the reboot decision', () => {
   });
 });
 
-describe('the handler with EC2', () => {
-  const ec2 = mockClient(EC2Client);
-  afterEach(() => ec2.reset());
-  afterAll(() => ec2.restore());
-
-  test('reads the instance\'s state and tags from DescribeInstances', async () => {
-    ec2.on(DescribeInstancesCommand, { InstanceIds: [INSTANCE_ID] }).resolves({
-      Reservations: [{ Instances: [instance('running', { [REBOOT_LEDGER_TAG_KEY]: new Date(Date.now() - 60_000).toISOString() })] }],
+describe('SCHEDULE', () => {
+  test('the next re-check is due one interval after the previous one was due', () => {
+    expect(nextSchedule(scheduleEvent({ nextRecheckAt: NOW }, 30), NOW)).toEqual({
+      waitSeconds: 30, nextRecheckAt: NOW + 30 * S, deadlineAt: NOW + 600 * S, deadlineReached: false,
     });
-    const answer = await handler(rebootEvent());
-    expect(answer).toMatchObject({ verdict: 'BUDGET_EXHAUSTED', rebootsInWindow: 1 });
   });
 
-  test('an unknown instance ID is an answer, not an error', async () => {
-    const notFound = Object.assign(new Error('The instance ID does not exist'), { name: 'InvalidInstanceID.NotFound' });
-    ec2.on(DescribeInstancesCommand).rejects(notFound);
-    expect(await runGuard(rebootEvent(), new EC2Client({}), NOW)).toMatchObject({ verdict: 'NOT_RUNNING', instanceState: 'not found' });
+  test('a long check does not push the schedule: due at t, finished at t+8 s, interval 30 s: wait 22 s', () => {
+    expect(nextSchedule(scheduleEvent({ nextRecheckAt: NOW }, 30), NOW + 8 * S)).toMatchObject({
+      waitSeconds: 22, nextRecheckAt: NOW + 30 * S, deadlineReached: false,
+    });
   });
 
-  test('throttling and denied calls are thrown, for Step Functions to retry or escalate', async () => {
-    const throttled = Object.assign(new Error('Rate exceeded'), { name: 'RequestLimitExceeded' });
-    ec2.on(DescribeInstancesCommand).rejects(throttled);
-    await expect(handler(rebootEvent())).rejects.toThrow('Rate exceeded');
-    const denied = Object.assign(new Error('You are not authorized'), { name: 'UnauthorizedOperation' });
-    ec2.on(DescribeInstancesCommand).rejects(denied);
-    await expect(handler(admit(`${SM}:a`, '2026-11-26T03:00:00Z', []))).rejects.toThrow('not authorized');
+  test('when the next time has passed, the re-check starts at once, without a burst of catch-up re-checks', () => {
+    const late = nextSchedule(scheduleEvent({ nextRecheckAt: NOW }, 30), NOW + 95 * S);
+    expect(late).toEqual({ waitSeconds: 0, nextRecheckAt: NOW + 95 * S, deadlineAt: NOW + 600 * S, deadlineReached: false });
+    // The one after is an interval after the late start, not after the missed due times.
+    expect(nextSchedule(scheduleEvent({ nextRecheckAt: late.nextRecheckAt }, 30), NOW + 96 * S)).toMatchObject({
+      waitSeconds: 29, nextRecheckAt: NOW + 125 * S,
+    });
   });
 
-  test('a malformed event is rejected before any call', async () => {
+  test('never after the deadline: the last re-check is due at the deadline', () => {
+    const schedule = nextSchedule(scheduleEvent({ nextRecheckAt: NOW + 580 * S }, 30), NOW + 581 * S);
+    expect(schedule).toEqual({ waitSeconds: 19, nextRecheckAt: NOW + 600 * S, deadlineAt: NOW + 600 * S, deadlineReached: false });
+    expect(nextSchedule(scheduleEvent({ nextRecheckAt: schedule.nextRecheckAt }, 30), NOW + 601 * S).deadlineReached).toBe(true);
+  });
+
+  test('once the deadline has passed (or the last re-check was due at it), the deadline is reached', () => {
+    const atDeadline = nextSchedule(scheduleEvent({ nextRecheckAt: NOW + 590 * S }, 30), NOW + 600 * S);
+    expect(atDeadline).toMatchObject({ waitSeconds: 0, deadlineReached: true });
+    expect(nextSchedule(scheduleEvent({ nextRecheckAt: NOW }, 30), NOW + 700 * S)).toMatchObject({ waitSeconds: 0, deadlineReached: true });
+    expect(nextSchedule(scheduleEvent({ nextRecheckAt: NOW + 600 * S }, 30), NOW + 599 * S)).toMatchObject({ deadlineReached: true });
+  });
+
+  test('a whole incident: the number of re-checks follows the clock, not a count', () => {
+    let schedule = firstSchedule(NOW, 60, 300);
+    let now = schedule.nextRecheckAt;
+    let rechecks = 0;
+    while (!schedule.deadlineReached && rechecks < 100) {
+      rechecks++;
+      now += 8 * S; // each re-check takes 8 s
+      schedule = nextSchedule(scheduleEvent(schedule, 60), now);
+      now += schedule.waitSeconds * S;
+    }
+    // Due at +60, +120, +180, +240, +300 s.
+    expect(rechecks).toBe(5);
+    expect(now).toBeLessThanOrEqual(NOW + 300 * S + 8 * S);
+  });
+});
+
+describe('the handler', () => {
+  test('runs each step on the guard\'s clock', () => {
+    expect(runGuard(readGuardEvent(inspectEvent()), NOW)).toMatchObject({ instance: { found: true }, lock: { now: NOW / S } });
+    expect(runGuard(readGuardEvent(rebootEvent()), NOW)).toMatchObject({ verdict: 'REBOOT' });
+    expect(runGuard(readGuardEvent(scheduleEvent({ nextRecheckAt: NOW })), NOW + 8 * S)).toMatchObject({ waitSeconds: 22 });
+  });
+
+  test('answers with the current time by default', async () => {
+    const before = Math.floor(Date.now() / S);
+    const answer = await handler(inspectEvent({ leaseSeconds: 60 })) as any;
+    expect(answer.lock.now).toBeGreaterThanOrEqual(before);
+    expect(answer.lock.leaseUntil).toBe(answer.lock.now + 60);
+  });
+
+  test('a malformed event is rejected', async () => {
     await expect(handler({ step: 'REBOOT' })).rejects.toThrow(expect.objectContaining({ name: 'InvalidEventError' }));
-    expect(ec2.calls()).toHaveLength(0);
   });
 });

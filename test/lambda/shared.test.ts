@@ -1,10 +1,9 @@
-import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { captureConsole } from './support/local-servers';
 import { isTransientAwsError } from '../../lambda/shared/aws-errors';
 import { CHECK_OVERHEAD_MS, probeWaitMs } from '../../lambda/shared/check-result';
-import { formatHostPort, pickInstanceAddress, resolveInstanceAddress } from '../../lambda/shared/instance-address';
+import { formatHostPort } from '../../lambda/shared/instance-address';
 import { InvalidEventError } from '../../lambda/shared/invalid-event-error';
 import { clearSecretValues, logDecision, logWarning, redactError, redactFields, redactText, registerSecretValue } from '../../lambda/shared/log';
 import { NOTIFICATION_KINDS, validateNotifyEvent } from '../../lambda/shared/notifier';
@@ -78,38 +77,7 @@ describe('isTransientAwsError', () => {
 });
 
 describe('instance address', () => {
-  const ID = 'i-0123456789abcdef0';
-
-  test.each([
-    [undefined, 'PUBLIC', { reason: `no address: instance ${ID} was not found` }],
-    [{ State: { Name: 'terminated' }, PublicIpAddress: '198.51.100.1' }, 'PUBLIC', { reason: `no address: instance ${ID} is terminated` }],
-    [{ State: { Name: 'shutting-down' } }, 'PRIVATE', { reason: `no address: instance ${ID} is shutting-down` }],
-    [{ State: { Name: 'running' }, PrivateIpAddress: '10.0.0.5' }, 'PUBLIC', { reason: `no address: instance ${ID} has no public IP address (state: running)` }],
-    [{ State: { Name: 'stopped' } }, 'PRIVATE', { reason: `no address: instance ${ID} has no private IP address (state: stopped)` }],
-    [{ PublicIpAddress: '198.51.100.1' }, 'PUBLIC', { address: '198.51.100.1' }],
-    [{ State: { Name: 'running' }, PublicIpAddress: '198.51.100.1', PrivateIpAddress: '10.0.0.5' }, 'PRIVATE', { address: '10.0.0.5' }],
-  ])('%j with %s gives %j', (instance, addressType, expected) => {
-    expect(pickInstanceAddress(instance as any, ID, addressType as any)).toEqual(expected);
-  });
-
-  test('a state-less answer never prints undefined', () => {
-    expect(pickInstanceAddress({}, ID, 'PUBLIC')).toEqual({ reason: `no address: instance ${ID} has no public IP address (state: unknown)` });
-  });
-
-  test('reservations without instances, and InvalidInstanceID.Malformed, give reasons', async () => {
-    const ec2Mock = mockClient(EC2Client);
-    const ec2 = new EC2Client({});
-    ec2Mock.on(DescribeInstancesCommand)
-      .resolvesOnce({ Reservations: [{}, { Instances: [] }] })
-      .rejectsOnce(Object.assign(new Error('Invalid id: "nope"'), { name: 'InvalidInstanceID.Malformed' }));
-
-    await expect(resolveInstanceAddress(ec2, ID, 'PUBLIC')).resolves.toEqual({ reason: `no address: instance ${ID} was not found` });
-    await expect(resolveInstanceAddress(ec2, 'nope', 'PUBLIC')).resolves.toEqual({
-      reason: 'no address: instance nope was not found (InvalidInstanceID.Malformed)',
-    });
-    ec2Mock.restore();
-  });
-
+  // Picking the address from the instance view is tested in ssh-check.test.ts.
   test('formatHostPort brackets IPv6', () => {
     expect(formatHostPort('10.0.0.5', 22)).toBe('10.0.0.5:22');
     expect(formatHostPort('2001:db8::5', 22)).toBe('[2001:db8::5]:22');
