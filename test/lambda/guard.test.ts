@@ -200,7 +200,9 @@ describe('REBOOT', () => {
   });
 
   test('the first re-check is never after the deadline', () => {
-    expect(firstSchedule(NOW, 900, 600)).toEqual({ waitSeconds: 600, nextRecheckAt: NOW + 600 * S, deadlineAt: NOW + 600 * S, deadlineReached: false });
+    expect(firstSchedule(NOW, 900, 600)).toEqual({
+      waitSeconds: 600, nextRecheckAt: NOW + 600 * S, deadlineAt: NOW + 600 * S, deadlineReached: false,
+    });
     expect(firstSchedule(NOW, 0, 600)).toMatchObject({ waitSeconds: 0, nextRecheckAt: NOW });
   });
 
