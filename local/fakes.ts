@@ -237,6 +237,12 @@ export class FakeNotifiers {
     if (alert) alert.open = false;
   }
 
+  /** Opens an alert with `alias`, as an earlier incident (or another tool) would have: creates with that alias page nobody. */
+  public openOpsGenieAlert(alias: string): void {
+    const request: ReceivedRequest = { path: '/v2/alerts', accepted: true, body: { alias, message: 'an earlier alert' } };
+    this.alerts.set(alias, { alias, request, count: 1, open: true });
+  }
+
   /** Waits until every accepted create request was processed. */
   public async settled(): Promise<void> {
     while (this.processing.size > 0) {
@@ -337,8 +343,14 @@ export function mockAws(instance: FakeInstance, instanceId: string, secrets: Sec
   const secretsManager = mockClient(SecretsManagerClient);
   const failures = new Map<FakeApi, PlannedFailure>();
   const failure = (api: FakeApi) => failures.get(api) ?? failures.set(api, new PlannedFailure()).get(api)!;
-  /** Answers with `answer`, unless a failure was planned for `api` with `failNext`. */
-  const fake = <I, O>(api: FakeApi, answer: (input: I) => O) => (input: I): O => {
+  const delays = new Map<FakeApi, { ms: number; times: number }>();
+  /** Answers with `answer` (after a planned delay), unless a failure was planned for `api` with `failNext`. */
+  const fake = <I, O>(api: FakeApi, answer: (input: I) => O) => async (input: I): Promise<O> => {
+    const delay = delays.get(api);
+    if (delay && delay.times > 0) {
+      delay.times--;
+      await new Promise((resolve) => setTimeout(resolve, delay.ms));
+    }
     failure(api).trip();
     return answer(input);
   };
@@ -393,6 +405,10 @@ export function mockAws(instance: FakeInstance, instanceId: string, secrets: Sec
     /** Makes the next `times` calls of `api` throw `error` (`Infinity` for every call). */
     failNext(api: FakeApi, error: Error, times = 1): void {
       failure(api).arm(error, times);
+    },
+    /** Makes the next `times` calls of `api` answer only after `ms` real milliseconds (a slow API). */
+    delayNext(api: FakeApi, ms: number, times = 1): void {
+      delays.set(api, { ms, times });
     },
     restore(): void {
       ec2.restore();

@@ -7,6 +7,7 @@
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { Duration } from 'aws-cdk-lib';
 import { CpuFirstLineSupport } from '../src';
+import { OPSGENIE_KEY, SLACK_TOKEN } from './scenarios';
 import { awsError, FakeApi } from './fakes';
 import { HANDLERS_BY_FUNCTION_ID, LocalHandler } from './harness';
 import { OPSGENIE_KEY_ARN, Scenario, SLACK_TOKEN_ARN } from './scenarios';
@@ -30,6 +31,10 @@ export interface FaultExpectation {
   readonly text?: RegExp;
   /** With concurrent alarms: the last state of every execution, sorted. */
   readonly outcomes?: string[];
+  /** OpsGenie alerts that paged someone (the fake keeps one open alert per alias). */
+  readonly opsGeniePages?: number;
+  /** The reboot-ledger tag after the run: '' when no reboot may be counted. */
+  readonly ledgerAfter?: string;
 }
 
 /** One fault and what the library does about it. */
@@ -177,12 +182,12 @@ export const FAULTS: Fault[] = [
   },
   {
     fault: 'EC2 RebootInstances denied',
-    response: 'Retried, then escalated as an error; never reported as recovered',
+    response: 'Retried, then the ledger is written back (the budget does not count it) and the error alert names the failed state and says the instance was not rebooted',
     scenario: {
       initialHealth: 'hung',
       inject: apiFails('RebootInstances', ec2Denied),
     },
-    expected: { outcome: 'Escalated after error', reboots: 0, opsGenie: 1, text: /UnauthorizedOperation/ },
+    expected: { outcome: 'Escalated after error', reboots: 0, opsGenie: 1, text: /Reboot instance[\s\S]*UnauthorizedOperation|UnauthorizedOperation[\s\S]*Reboot instance/, ledgerAfter: '' },
   },
   {
     fault: 'EC2 CreateTags denied (the reboot cannot be recorded)',
@@ -353,6 +358,98 @@ export const FAULTS: Fault[] = [
     response: 'Checks run; instead of a reboot, a "would reboot" notice goes to Slack',
     scenario: { initialHealth: 'hung', props: { dryRun: true } },
     expected: { outcome: 'Dry run', reboots: 0, slack: 1, text: /dry run/i },
+  },
+  // Faults the real services produce that the first fakes could not.
+  {
+    fault: 'EC2 DescribeInstances answers in 1.9 s, against 2 s check timeouts',
+    response: 'The lookup is the state machine\'s own step, outside the checks: every check keeps its whole timeout; no reboot',
+    scenario: { initialHealth: 'healthy', inject: ({ aws }) => aws.delayNext('DescribeInstances', 1_900, Infinity) },
+    expected: { outcome: 'All good', reboots: 0 },
+  },
+  {
+    fault: 'EventBridge delivers the alarm event twice, 5 s apart (at-least-once delivery)',
+    response: 'The conditional write of the incident lock lets one execution through; the other stops as "Already handled"',
+    // 20 real ms at 4 ms per simulated second: the duplicate arrives while the first execution waits for the reboot.
+    scenario: { initialHealth: 'hung', concurrentAlarms: 2, alarmSpacingMs: 20 },
+    expected: { outcome: 'Recovered', reboots: 1, slack: 1, outcomes: ['Already handled', 'Recovered'] },
+  },
+  {
+    fault: 'Someone pauses the instance while its checks run',
+    response: 'The pause tag is read again right before the reboot: not rebooted, no message',
+    scenario: {
+      initialHealth: 'hung',
+      inject: ({ instance, handlerOverrides }) => {
+        handlerOverrides.CpuFirstLineSupportSshCheck = async (event) => {
+          instance.tags[CpuFirstLineSupport.PAUSE_TAG_KEY] = 'maintenance';
+          return HANDLERS_BY_FUNCTION_ID.CpuFirstLineSupportSshCheck(event);
+        };
+      },
+    },
+    expected: { outcome: 'Paused', reboots: 0 },
+  },
+  {
+    fault: 'Someone pauses the instance between two re-checks',
+    response: 'The pause tag is read again before each re-check: the execution stops as "Paused", no message',
+    scenario: {
+      initialHealth: 'hung',
+      bootSeconds: 75,
+      inject: ({ instance, handlerOverrides }) => {
+        let sshChecks = 0;
+        handlerOverrides.CpuFirstLineSupportSshCheck = async (event) => {
+          // Tagged during the first re-check (the second SSH check), before the next one.
+          if (++sshChecks === 2) instance.tags[CpuFirstLineSupport.PAUSE_TAG_KEY] = 'maintenance';
+          return HANDLERS_BY_FUNCTION_ID.CpuFirstLineSupportSshCheck(event);
+        };
+      },
+    },
+    expected: { outcome: 'Paused', reboots: 1 },
+  },
+  {
+    fault: 'OpsGenie answers 503 to its next 8 requests (down for about a minute)',
+    response: 'The notifier gives up after 3 attempts with a retryable error; the state machine retries after 10, 20 and 40 s; one alert pages',
+    scenario: { initialHealth: 'hung', afterReboot: 'hung', props: QUICK_RECHECKS, inject: ({ notifiers }) => notifiers.opsGenieQueue.push(...answers(503, 8)) },
+    expected: { outcome: 'Escalated', reboots: 1, opsGenie: 1, opsGeniePages: 1 },
+  },
+  {
+    fault: 'Slack rate-limits twice with Retry-After: 30',
+    response: 'Too long to wait inside the function: retried by the state machine, and the recovery is posted (no error page)',
+    scenario: { initialHealth: 'hung', inject: ({ notifiers }) => notifiers.slackQueue.push(...answers(429, 2, { 'retry-after': '30' })) },
+    expected: { outcome: 'Recovered', reboots: 1, slack: 1, opsGenie: 0, text: /recovered after a reboot/ },
+  },
+  {
+    fault: 'An OpsGenie alert for the instance is still open (alias of the instance alone)',
+    response: 'Each incident has its own alias (instance and execution): the new escalation pages, instead of adding a count to the open alert',
+    scenario: {
+      initialHealth: 'hung',
+      afterReboot: 'hung',
+      props: QUICK_RECHECKS,
+      inject: ({ notifiers }) => notifiers.openOpsGenieAlert(`cpu-first-line-support:${'i-0123456789abcdef0'}`),
+    },
+    expected: { outcome: 'Escalated', reboots: 1, opsGenie: 1, opsGeniePages: 1 },
+  },
+  {
+    fault: 'The CPU alarm stays in ALARM; the instance passes its checks, then hangs 10 minutes later',
+    response: 'The execution keeps watching while the alarm is in ALARM: checks every 5 minutes, reboots when it hangs, tells Slack it recovered, and watches on until the alarm clears',
+    scenario: { initialHealth: 'healthy', alarmSeconds: 1_500, later: { afterSeconds: 600, health: 'hung' } },
+    expected: { outcome: 'All good', reboots: 1, slack: 1, text: /recovered after a reboot/ },
+  },
+  {
+    fault: 'OpsGenie echoes the API key in its error body (HTTP 401)',
+    response: 'The key is removed from the error, the logs and the history; Slack is told that paging failed',
+    scenario: {
+      initialHealth: 'hung',
+      afterReboot: 'hung',
+      props: QUICK_RECHECKS,
+      inject: ({ notifiers }) => notifiers.opsGenieQueue.push(
+        ...Array.from({ length: 10 }, () => ({ status: 401, body: { message: `Invalid authorization: GenieKey ${OPSGENIE_KEY}` } }))),
+    },
+    expected: { status: 'FAILED', outcome: 'Escalation failed', reboots: 1, slack: 1, text: /PAGING FAILED/ },
+  },
+  {
+    fault: 'Slack echoes the bot token in an error (`ok: false`)',
+    response: 'The token is removed from the error, the logs and the history; OpsGenie gets the error alert',
+    scenario: { initialHealth: 'hung', slackAnswer: { ok: false, error: 'invalid_auth', token: SLACK_TOKEN } },
+    expected: { outcome: 'Escalated after error', reboots: 1, slack: 1, opsGenie: 1, text: /invalid_auth/ },
   },
 ];
 

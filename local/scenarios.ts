@@ -52,8 +52,8 @@ export interface Scenario {
   readonly alarmSpacingMs?: number;
   /** How long the CPU alarm stays in ALARM after it fired, in simulated seconds. @default 0 */
   readonly alarmSeconds?: number;
-  /** What happens to the instance after some simulated seconds, e.g. it hangs while the alarm stays on. */
-  readonly later?: { readonly afterSeconds: number; readonly health: InstanceHealth };
+  /** What happens to the instance after some simulated seconds: it hangs, or someone tags it. */
+  readonly later?: { readonly afterSeconds: number; readonly health?: InstanceHealth; readonly tags?: Record<string, string> };
   /** Replaces handlers by function construct ID, e.g. to make one throw. */
   readonly handlerOverrides?: Record<string, LocalHandler>;
   /** Injects a fault into the stand-ins or the AWS mocks before the run. */
@@ -71,6 +71,8 @@ export interface World {
   readonly locks: FakeLockTable;
   /** The simulated clock of the scenario. */
   readonly clock: SimulatedClock;
+  /** Handlers to replace, by function construct ID; `inject` may fill it. */
+  readonly handlerOverrides: Record<string, LocalHandler>;
 }
 
 /** What a scenario produced. */
@@ -85,6 +87,8 @@ export interface ScenarioResult {
   readonly reboots: number;
   readonly slackMessages: ReceivedRequest[];
   readonly opsGenieAlerts: ReceivedRequest[];
+  /** OpsGenie alerts that notified someone (one per open alias). */
+  readonly opsGeniePages: ReceivedRequest[];
   /** Everything the handlers logged. */
   readonly logs: string[];
   /** Real milliseconds per simulated second of waiting. */
@@ -173,18 +177,22 @@ export async function playScenario(scenario: Scenario, msPerSecond = 10): Promis
     const locks = new FakeLockTable();
     const clock = new SimulatedClock();
     const alarm = new FakeAlarm(clock, (scenario.alarmSeconds ?? 0) * 1000);
-    scenario.inject?.({ instance, notifiers, aws, registry, locks, clock });
+    const handlerOverrides: Record<string, LocalHandler> = { ...scenario.handlerOverrides };
+    scenario.inject?.({ instance, notifiers, aws, registry, locks, clock, handlerOverrides });
     const { stack, support } = exampleStack(instance, notifiers, scenario.props);
     if (scenario.later) {
       const { afterSeconds, health } = scenario.later;
       laterTimer = setTimeout(() => {
-        instance.health = health;
-        instance.afterReboot = 'healthy';
+        if (health) {
+          instance.health = health;
+          instance.afterReboot = 'healthy';
+        }
+        Object.assign(instance.tags, scenario.later?.tags);
       }, afterSeconds * msPerSecond);
     }
     const reports = await Promise.all(Array.from({ length: scenario.concurrentAlarms ?? 1 }, async (_, i) => {
       await new Promise((resolve) => setTimeout(resolve, i * (scenario.alarmSpacingMs ?? 0)));
-      return runWorkflow(support, { msPerWaitSecond: msPerSecond, registry, locks, clock, alarm, handlerOverrides: scenario.handlerOverrides });
+      return runWorkflow(support, { msPerWaitSecond: msPerSecond, registry, locks, clock, alarm, handlerOverrides });
     }));
     return {
       scenario,
@@ -194,6 +202,7 @@ export async function playScenario(scenario: Scenario, msPerSecond = 10): Promis
       reboots: instance.reboots,
       slackMessages: notifiers.slackMessages,
       opsGenieAlerts: notifiers.opsGenieAlerts,
+      opsGeniePages: notifiers.opsGeniePages,
       logs,
       msPerSecond,
       stack,

@@ -538,6 +538,16 @@ function validateProps(scope: Construct, props: CpuFirstLineSupportProps): void 
     'status codes from 100 to 599 and ranges separated by commas, such as "200", "200,204" or "200-399"');
   validateDuration('urlCheck.timeout', url.timeout, Duration.seconds(1), MAX_CHECK_TIMEOUT);
 
+  const httpsToIp = url.url !== undefined
+    ? /^https:\/\/(\d{1,3}(\.\d{1,3}){3}|\[[0-9a-fA-F:]+\])(:\d+)?(\/|$)/.test(url.url)
+    : url.protocol === UrlCheckProtocol.HTTPS;
+  if ((url.enabled ?? true) && httpsToIp && url.verifyCertificate !== false) {
+    Annotations.of(scope).addWarningV2('cdk-cpu-first-line-support:httpsToIpAddress',
+      '`urlCheck` requests HTTPS from an IP address with `verifyCertificate` on: certificates are rarely issued for IP addresses, '
+      + 'and a certificate that is not accepted is escalated as a configuration error on every alarm (never a reboot). '
+      + 'Set `urlCheck.url` to a host name the certificate names, or `urlCheck.verifyCertificate: false`.');
+  }
+
   const ssh = props.sshCheck ?? {};
   validateInteger('sshCheck.port', ssh.port, 1, 65535);
   validateDuration('sshCheck.timeout', ssh.timeout, Duration.seconds(1), MAX_CHECK_TIMEOUT);

@@ -45,6 +45,12 @@ describe.each(FAULTS.map((fault, i): [string, Fault] => [`${i + 1}. ${fault.faul
     if (expected.text) {
       expect(readableText(result)).toMatch(expected.text);
     }
+    if (expected.opsGeniePages !== undefined) {
+      expect(result.opsGeniePages).toHaveLength(expected.opsGeniePages);
+    }
+    if (expected.ledgerAfter !== undefined) {
+      expect(result.tags['cpu-first-line-support:reboots'] ?? '').toBe(expected.ledgerAfter);
+    }
     if (expected.outcomes) {
       expect(result.reports.map((r) => r.outcome).sort()).toEqual(expected.outcomes);
     }
