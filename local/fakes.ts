@@ -3,8 +3,11 @@
  * an SSH server that can hang and reboot), Slack and OpsGenie; and the AWS APIs, mocked
  * with aws-sdk-client-mock and driven by the fake instance.
  */
+import * as fs from 'fs';
 import * as http from 'http';
+import * as https from 'https';
 import * as net from 'net';
+import * as path from 'path';
 import {
   CreateTagsCommand,
   DescribeInstancesCommand,
@@ -58,15 +61,18 @@ export class FakeInstance {
   public publicIp: string | undefined = '127.0.0.1';
   public httpPort = 0;
   public sshPort = 0;
+  /** The same web server over HTTPS, with the self-signed test certificate (test/lambda/fixtures). */
+  public httpsPort = 0;
 
   private readonly web: http.Server;
+  private readonly secureWeb: https.Server;
   private readonly sshFront: net.Server;
   private readonly ssh: SshServer;
   private readonly sockets = new Set<net.Socket>();
   private bootTimer?: NodeJS.Timeout;
 
   constructor() {
-    this.web = http.createServer((req, res) => {
+    const serve: http.RequestListener = (req, res) => {
       req.resume();
       if (this.health === 'rebooting') {
         req.socket.destroy();
@@ -77,7 +83,13 @@ export class FakeInstance {
       } else {
         res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
       }
-    });
+    };
+    this.web = http.createServer(serve);
+    const fixtures = path.join(__dirname, '..', 'test', 'lambda', 'fixtures');
+    this.secureWeb = https.createServer({
+      key: fs.readFileSync(path.join(fixtures, 'self-signed.key.pem')),
+      cert: fs.readFileSync(path.join(fixtures, 'self-signed.cert.pem')),
+    }, serve);
     this.ssh = new SshServer({ hostKeys: [SSH_HOST_KEY] }, (client) => {
       client.on('authentication', (ctx) => ctx.reject());
       client.on('error', () => undefined);
@@ -99,6 +111,7 @@ export class FakeInstance {
 
   public async start(): Promise<this> {
     this.httpPort = await listen(this.web);
+    this.httpsPort = await listen(this.secureWeb);
     this.sshPort = await listen(this.sshFront);
     return this;
   }
@@ -116,7 +129,7 @@ export class FakeInstance {
   public async stop(): Promise<void> {
     clearTimeout(this.bootTimer);
     for (const socket of this.sockets) socket.destroy();
-    await Promise.all([closeServer(this.web), closeServer(this.sshFront)]);
+    await Promise.all([closeServer(this.web), closeServer(this.secureWeb), closeServer(this.sshFront)]);
   }
 }
 

@@ -451,6 +451,12 @@ export const FAULTS: Fault[] = [
     scenario: { initialHealth: 'hung', slackAnswer: { ok: false, error: 'invalid_auth', token: SLACK_TOKEN } },
     expected: { outcome: 'Escalated after error', reboots: 1, slack: 1, opsGenie: 1, text: /invalid_auth/ },
   },
+  {
+    fault: 'A healthy HTTPS server whose certificate is self-signed and names another host',
+    response: 'A configuration error, not a sick instance: CertificateError, not retried, escalated without a reboot (and synth warns)',
+    scenario: { initialHealth: 'healthy', https: true },
+    expected: { outcome: 'Escalated after error', reboots: 0, opsGenie: 1, text: /CertificateError|certificate/ },
+  },
 ];
 
 /** The README table: one row per fault. */

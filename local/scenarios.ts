@@ -10,7 +10,7 @@ import { FakeAlarm, FakeLockTable } from './fake-aws';
 import { awsError, FakeInstance, FakeNotifiers, InstanceHealth, mockAws, ReceivedRequest } from './fakes';
 import { ExecutionRegistry, LocalHandler, RunReport, runWorkflow } from './harness';
 import { clearSecretCache } from '../lambda/shared/secrets';
-import { CpuFirstLineSupport, CpuFirstLineSupportProps, Notifier, OpsGenieEndpoint, OpsGeniePriority } from '../src';
+import { CpuFirstLineSupport, CpuFirstLineSupportProps, Notifier, OpsGenieEndpoint, OpsGeniePriority, UrlCheckProtocol } from '../src';
 
 export const INSTANCE_ID = 'i-0123456789abcdef0';
 export const HEALTH_CHECK_ID = 'abcdef01-2345-6789-abcd-ef0123456789';
@@ -43,6 +43,8 @@ export interface Scenario {
   readonly tags?: Record<string, string>;
   /** The instance has no public IP address. */
   readonly noPublicIp?: boolean;
+  /** The URL check asks for HTTPS (a self-signed certificate for another name), verifying the certificate. */
+  readonly https?: boolean;
   /** How many alarm events arrive at once, each starting an execution. @default 1 */
   readonly concurrentAlarms?: number;
   /**
@@ -179,7 +181,10 @@ export async function playScenario(scenario: Scenario, msPerSecond = 10): Promis
     const alarm = new FakeAlarm(clock, (scenario.alarmSeconds ?? 0) * 1000);
     const handlerOverrides: Record<string, LocalHandler> = { ...scenario.handlerOverrides };
     scenario.inject?.({ instance, notifiers, aws, registry, locks, clock, handlerOverrides });
-    const { stack, support } = exampleStack(instance, notifiers, scenario.props);
+    const httpsCheck = scenario.https
+      ? { urlCheck: { protocol: UrlCheckProtocol.HTTPS, port: instance.httpsPort, path: '/health', timeout: Duration.seconds(2) } }
+      : {};
+    const { stack, support } = exampleStack(instance, notifiers, { ...httpsCheck, ...scenario.props });
     if (scenario.later) {
       const { afterSeconds, health } = scenario.later;
       laterTimer = setTimeout(() => {
