@@ -92,7 +92,11 @@ export interface Route53CheckEvent {
    * The `HealthCheckObservations` of `GetHealthCheckStatus`, as the Step Functions SDK
    * integration (`route53:getHealthCheckStatus`) answers them; the function only judges them.
    */
-  readonly observations: ReadonlyArray<{ readonly Region?: string; readonly IPAddress?: string; readonly StatusReport?: { readonly Status?: string; readonly CheckedTime?: string | number } }>;
+  readonly observations: ReadonlyArray<{
+    readonly Region?: string;
+    readonly IPAddress?: string;
+    readonly StatusReport?: { readonly Status?: string; readonly CheckedTime?: string | number };
+  }>;
 }
 
 /** What a notification is about. */
