@@ -1,4 +1,4 @@
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Annotations as CoreAnnotations, App, Duration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -53,10 +53,31 @@ function definitionOf(template: Template): any {
   return JSON.parse(text);
 }
 
+/** The payload of each check function in the first run, by state name. */
 function checkPayloads(template: Template): Record<string, any> {
   const definition = definitionOf(template);
   const branches = definition.States['Check instance'].Branches;
-  return Object.fromEntries(branches.map((b: any) => [b.StartAt, b.States[b.StartAt].Parameters.Payload]));
+  return Object.fromEntries(branches.flatMap((b: any) => Object.entries<any>(b.States)
+    .filter(([, state]) => state.Parameters?.Payload !== undefined)
+    .map(([name, state]) => [name, state.Parameters.Payload])));
+}
+
+/** The inline statements of the workflow role of `support`. */
+function workflowStatements(template: Template, stack: Stack, support: CpuFirstLineSupport): any[] {
+  const role = template.toJSON().Resources[stack.getLogicalId(support.node.findChild('Role').node.defaultChild as any)];
+  return role.Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement);
+}
+
+/** The stack's one role for the alarm rules' targets. */
+function ruleRole(template: Template): { id: string; role: any; statements: any[] } {
+  const roles = template.findResources('AWS::IAM::Role', { Properties: { Description: Match.stringLikeRegexp('alarm rules of this stack') } });
+  expect(Object.keys(roles)).toHaveLength(1);
+  const [id] = Object.keys(roles);
+  const policies = Object.values<any>(template.findResources('AWS::IAM::Policy'))
+    .filter((p) => JSON.stringify(p.Properties.Roles).includes(`"${id}"`));
+  const managed = Object.values<any>(template.findResources('AWS::IAM::ManagedPolicy'))
+    .filter((p) => JSON.stringify(p.Properties.Roles).includes(`"${id}"`));
+  return { id, role: roles[id], statements: [...policies, ...managed].flatMap((p) => p.Properties.PolicyDocument.Statement) };
 }
 
 describe('defaults', () => {
@@ -78,8 +99,9 @@ describe('defaults', () => {
     });
   });
 
-  test('rule: starts the state machine when this alarm enters ALARM', () => {
+  test('rule: starts the state machine when this alarm enters ALARM, with the stack\'s rule-target role', () => {
     const { template, stack, support } = build();
+    const ruleRoleId = stack.getLogicalId(stack.node.findChild('CpuFirstLineSupportRuleRole').node.defaultChild as any);
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {
         'source': ['aws.cloudwatch'],
@@ -89,7 +111,7 @@ describe('defaults', () => {
       },
       Targets: [Match.objectLike({
         Arn: stack.resolve(support.stateMachine.stateMachineArn),
-        RoleArn: stack.resolve(support.role.roleArn),
+        RoleArn: { 'Fn::GetAtt': [ruleRoleId, 'Arn'] },
       })],
     });
   });
@@ -106,31 +128,35 @@ describe('defaults', () => {
     const { template, support } = build();
     expect(checkPayloads(template)).toEqual({
       'Check URL': {
-        instanceId: INSTANCE_ID,
-        protocol: 'http',
-        port: 80,
-        path: '/',
-        addressType: 'PUBLIC',
-        method: 'GET',
-        healthyHttpCodes: '200-399',
-        timeoutMs: 10_000,
-        verifyCertificate: true,
+        'instanceId': INSTANCE_ID,
+        'protocol': 'http',
+        'port': 80,
+        'path': '/',
+        'addressType': 'PUBLIC',
+        'method': 'GET',
+        'healthyHttpCodes': '200-399',
+        'timeoutMs': 10_000,
+        'verifyCertificate': true,
+        // The instance as the workflow looked it up for this run.
+        'instance.$': '$.inspection.instance',
       },
-      'Check SSH': { instanceId: INSTANCE_ID, port: 22, addressType: 'PUBLIC', timeoutMs: 10_000 },
+      'Check SSH': { 'instanceId': INSTANCE_ID, 'port': 22, 'addressType': 'PUBLIC', 'timeoutMs': 10_000, 'instance.$': '$.inspection.instance' },
     });
     expect(support.route53CheckFunction).toBeUndefined();
   });
 
-  test('re-checks: 30 s grace, 30 s interval, 20 re-checks (10 minutes)', () => {
+  test('re-checks: 30 s grace, 30 s interval, a 10-minute deadline, on the guard\'s clock', () => {
     const { template } = build();
     const states = definitionOf(template).States;
-    expect(states['Wait for reboot'].Seconds).toBe(30);
-    expect(states['Wait before re-check'].Seconds).toBe(30);
-    expect(states['Healthy again?'].Choices[1]).toEqual({
-      Variable: '$.recheck.count',
-      NumericGreaterThanEquals: 20,
-      Next: 'Notify unresponsive',
+    expect(states['Decide reboot'].Parameters).toMatchObject({ gracePeriodSeconds: 30, deadlineSeconds: 600 });
+    expect(states['Schedule re-check'].Parameters).toEqual({
+      'step': 'SCHEDULE', 'instanceId': INSTANCE_ID, 'schedule.$': '$.rebootDecision.schedule', 'intervalSeconds': 30,
     });
+    expect(states['Wait before re-check'].SecondsPath).toBe('$.rebootDecision.schedule.waitSeconds');
+    expect(states['Deadline passed?'].Choices).toEqual([
+      { Variable: '$.rebootDecision.schedule.deadlineReached', BooleanEquals: true, Next: 'Notify unresponsive' },
+    ]);
+    expect(states['Deadline passed?'].Default).toBe('Wait before re-check');
   });
 
   test('handlers: Node.js 22 on arm64 from the pre-built bundles, no bundling at synth', () => {
@@ -200,8 +226,13 @@ describe('overrides', () => {
   test('SSH check on the private IP and another port, in a VPC', () => {
     const stack = newStack();
     const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1 });
-    const { template } = build({ vpc, sshCheck: { port: 2222, address: InstanceAddress.PRIVATE_IP, timeout: Duration.seconds(5) } }, stack);
-    expect(checkPayloads(template)['Check SSH']).toEqual({ instanceId: INSTANCE_ID, port: 2222, addressType: 'PRIVATE', timeoutMs: 5000 });
+    const executionFailureTopic = new sns.Topic(stack, 'Pager');
+    const { template } = build({
+      vpc, executionFailureTopic, sshCheck: { port: 2222, address: InstanceAddress.PRIVATE_IP, timeout: Duration.seconds(5) },
+    }, stack);
+    expect(checkPayloads(template)['Check SSH']).toEqual({
+      'instanceId': INSTANCE_ID, 'port': 2222, 'addressType': 'PRIVATE', 'timeoutMs': 5000, 'instance.$': '$.inspection.instance',
+    });
     template.hasResourceProperties('AWS::Lambda::Function', {
       Description: Match.stringLikeRegexp('SSH handshake'),
       VpcConfig: Match.objectLike({ SubnetIds: Match.anyValue() }),
@@ -214,34 +245,35 @@ describe('overrides', () => {
     Annotations.fromStack(stack).hasWarning('/Stack/Api', Match.stringLikeRegexp('`urlCheck` use the private IP address but no `vpc`'));
   });
 
-  test('Route 53 check on the given health check, with GetHealthCheckStatus on that health check only', () => {
+  test('Route 53 check on the given health check: the workflow reads its status (on that health check only), the function judges it', () => {
     const { template, stack, support } = build({ healthCheckId: HEALTH_CHECK_ID });
-    expect(checkPayloads(template)['Check Route 53 health check']).toEqual({ healthCheckId: HEALTH_CHECK_ID });
-    template.hasResourceProperties('AWS::IAM::Policy', {
-      Roles: [stack.resolve(support.route53CheckFunction!.role!.roleName)],
-      PolicyDocument: {
-        Statement: Match.arrayWith([{
-          Action: 'route53:GetHealthCheckStatus',
-          Effect: 'Allow',
-          // The stack's region is known (eu-west-1), so the partition is written out.
-          Resource: `arn:aws:route53:::healthcheck/${HEALTH_CHECK_ID}`,
-        }]),
-      },
+    expect(checkPayloads(template)['Check Route 53 health check']).toEqual({
+      'healthCheckId': HEALTH_CHECK_ID, 'observations.$': '$.healthCheckStatus.observations',
     });
+    const branch = definitionOf(template).States['Check instance'].Branches.find((b: any) => b.StartAt === 'Check Route 53 health check status');
+    expect(branch.States['Check Route 53 health check status']).toMatchObject({
+      Resource: 'arn:<{Ref:AWS::Partition}>:states:::aws-sdk:route53:getHealthCheckStatus',
+      Parameters: { HealthCheckId: HEALTH_CHECK_ID },
+      Next: 'Check Route 53 health check',
+    });
+    expect(workflowStatements(template, stack, support)).toContainEqual({
+      Sid: 'ReadThisHealthCheck',
+      Action: 'route53:GetHealthCheckStatus',
+      Effect: 'Allow',
+      // The stack's region is known (eu-west-1), so the partition is written out.
+      Resource: `arn:aws:route53:::healthcheck/${HEALTH_CHECK_ID}`,
+    });
+    // The function calls no AWS API.
+    expect(JSON.stringify(template.findResources('AWS::IAM::Policy'))).not.toContain('route53:');
   });
 
   test('in a stack without a region, the health check ARN keeps the partition reference', () => {
     const stack = new Stack(new App(), 'Agnostic');
-    const { support } = build({ healthCheckId: HEALTH_CHECK_ID }, stack);
-    Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
-      Roles: [stack.resolve(support.route53CheckFunction!.role!.roleName)],
-      PolicyDocument: {
-        Statement: Match.arrayWith([Match.objectLike({
-          Action: 'route53:GetHealthCheckStatus',
-          Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:route53:::healthcheck/${HEALTH_CHECK_ID}`]] },
-        })]),
-      },
-    });
+    const { support, template } = build({ healthCheckId: HEALTH_CHECK_ID }, stack);
+    expect(workflowStatements(template, stack, support)).toContainEqual(expect.objectContaining({
+      Action: 'route53:GetHealthCheckStatus',
+      Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:route53:::healthcheck/${HEALTH_CHECK_ID}`]] },
+    }));
   });
 
   test('turning checks off leaves them out of every run', () => {
@@ -256,9 +288,8 @@ describe('overrides', () => {
   test('re-check policy', () => {
     const { template } = build({ recheck: { gracePeriod: Duration.minutes(2), interval: Duration.minutes(1), deadline: Duration.minutes(15) } });
     const states = definitionOf(template).States;
-    expect(states['Wait for reboot'].Seconds).toBe(120);
-    expect(states['Wait before re-check'].Seconds).toBe(60);
-    expect(states['Healthy again?'].Choices[1].NumericGreaterThanEquals).toBe(14);
+    expect(states['Decide reboot'].Parameters).toMatchObject({ gracePeriodSeconds: 120, deadlineSeconds: 900 });
+    expect(states['Schedule re-check'].Parameters.intervalSeconds).toBe(60);
   });
 
   test('without a recovery notifier, a recovery ends quietly', () => {
@@ -274,7 +305,7 @@ describe('overrides', () => {
     template.hasResourceProperties('AWS::StepFunctions::StateMachine', { StateMachineName: 'api-first-line' });
   });
 
-  test('notifier settings reach the notification tasks, secrets only by ARN', () => {
+  test('notifier settings: the tasks name a destination, whose secret ARN and base URL live in the function\'s environment', () => {
     const stack = newStack();
     const { template } = build({
       recoveryNotifier: Notifier.slack({
@@ -289,29 +320,42 @@ describe('overrides', () => {
       }),
     }, stack);
     const states = definitionOf(template).States;
-    expect(states['Notify recovered'].Parameters.Payload.parameters).toEqual({
-      tokenSecretArn: expect.stringContaining(':secretsmanager:eu-west-1:123456789012:secret:slack'),
-      channel: '#ops',
-      apiBaseUrl: 'https://slack-gov.com/api',
-    });
-    expect(states['Notify unresponsive'].Parameters.Payload.parameters).toEqual({
-      apiKeySecretArn: expect.stringContaining(':secretsmanager:eu-west-1:123456789012:secret:opsgenie'),
-      baseUrl: 'https://api.eu.opsgenie.com',
-      team: '',
-      priority: 'P1',
-    });
+    const slack = states['Notify recovered'].Parameters.Payload.parameters;
+    expect(slack).toEqual({ destination: expect.stringMatching(/^[0-9A-F]+$/), channel: '#ops' });
+    const opsGenie = states['Notify unresponsive'].Parameters.Payload.parameters;
+    expect(opsGenie).toEqual({ destination: expect.stringMatching(/^[0-9A-F]+$/), team: '', priority: 'P1' });
+    const environment = (idPart: string) => {
+      const fns = Object.entries<any>(template.findResources('AWS::Lambda::Function')).filter(([id]) => id.includes(idPart));
+      expect(fns).toHaveLength(1);
+      return fns[0][1].Properties.Environment.Variables;
+    };
+    const slackDestination = JSON.stringify(environment('SlackNotifier')[`NOTIFIER_DESTINATION_${slack.destination}`]);
+    expect(slackDestination).toContain(':secretsmanager:eu-west-1:123456789012:secret:slack');
+    expect(slackDestination).toContain('https://slack-gov.com/api');
+    const opsGenieDestination = JSON.stringify(environment('OpsGenieNotifier')[`NOTIFIER_DESTINATION_${opsGenie.destination}`]);
+    expect(opsGenieDestination).toContain(':secretsmanager:eu-west-1:123456789012:secret:opsgenie');
+    expect(opsGenieDestination).toContain('https://api.eu.opsgenie.com');
+    // No secret ARN in the definition.
+    expect(JSON.stringify(states)).not.toContain('secretsmanager');
     expect(states['Notify unresponsive'].Parameters.Payload.kind).toBe('UNRESPONSIVE');
     expect(states['Notify error'].Parameters.Payload['error.$']).toBe('$.error');
   });
 });
 
 describe('workflow shape', () => {
-  test('every check run, the reboot and the recovery message escalate unexpected errors', () => {
+  test('every lookup, check run, guard step, the reboot and the recovery message escalate unexpected errors, naming the state', () => {
     const { template } = build({ healthCheckId: HEALTH_CHECK_ID });
     const states = definitionOf(template).States;
-    for (const name of ['Check instance', 'Reboot instance', 'Re-check instance', 'Notify recovered']) {
-      expect(states[name].Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Notify error' }]);
+    for (const name of [
+      'Look up instance', 'Inspect instance', 'Check instance', 'Look up before reboot', 'Decide reboot', 'Record reboot', 'Reboot instance',
+      'Look up before re-check', 'Inspect before re-check', 'Re-check instance', 'Schedule re-check', 'Notify recovered',
+    ]) {
+      expect(states[name].Catch).toContainEqual({ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: `Failed: ${name}` });
+      expect(states[`Failed: ${name}`]).toMatchObject({ Type: 'Pass', Result: name, ResultPath: '$.failedState' });
     }
+    // A failed reboot gives the budget back first.
+    expect(states['Failed: Reboot instance'].Next).toBe('Restore reboot ledger');
+    expect(states['Restore reboot ledger'].Next).toBe('Notify error');
     expect(states['Notify error'].Next).toBe('Escalated after error');
   });
 
@@ -332,44 +376,102 @@ describe('workflow shape', () => {
 });
 
 describe('IAM', () => {
-  test('the workflow role may reboot this instance only, invoke its functions and start its own state machine', () => {
+  test('the workflow role: only Step Functions assumes it; it may reboot and tag this instance, lock it, read its alarm, and start nothing', () => {
     const { template, stack, support } = build();
     const roles = template.findResources('AWS::IAM::Role', { Properties: { Description: Match.stringLikeRegexp('workflow for') } });
-    expect(Object.keys(roles)).toEqual([stack.getLogicalId(support.node.findChild('Role').node.defaultChild as any)]);
-    const [role] = Object.values<any>(roles);
-    const principals = role.Properties.AssumeRolePolicyDocument.Statement.map((s: any) => s.Principal.Service);
-    expect(principals.sort()).toEqual(['events.amazonaws.com', 'states.amazonaws.com']);
-    const statements = role.Properties.Policies[0].PolicyDocument.Statement;
-    expect(statements.map((s: any) => s.Sid)).toEqual([
-      'InvokeHandlers', 'RebootThisInstance', 'RecordRebootsOnThisInstance', 'StartThisWorkflow', 'ListThisWorkflowsExecutions', 'DeliverLogs', 'Trace',
+    const roleId = stack.getLogicalId(support.node.findChild('Role').node.defaultChild as any);
+    expect(Object.keys(roles)).toEqual([roleId]);
+    const trust = roles[roleId].Properties.AssumeRolePolicyDocument.Statement;
+    expect(trust.map((st: any) => st.Principal.Service)).toEqual(['states.amazonaws.com']);
+    const statements = workflowStatements(template, stack, support);
+    expect(statements.map((st: any) => st.Sid)).toEqual([
+      'InvokeHandlers', 'LookUpInstances', 'RebootThisInstance', 'RecordRebootsOnThisInstance', 'LockThisInstance', 'ReadThisAlarm', 'DeliverLogs', 'Trace',
     ]);
     // The guard, the two checks and the two notifiers: unqualified ARNs, no wildcard.
     expect(statements[0].Resource).toHaveLength(5);
     expect(JSON.stringify(statements[0].Resource)).not.toContain('*');
-    expect(statements[1]).toEqual({
-      Sid: 'RebootThisInstance',
-      Effect: 'Allow',
-      Action: 'ec2:RebootInstances',
-      Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:ec2:eu-west-1:123456789012:instance/${INSTANCE_ID}`]] },
-    });
+    expect(statements[1]).toEqual({ Sid: 'LookUpInstances', Effect: 'Allow', Action: 'ec2:DescribeInstances', Resource: '*' });
+    const instanceArn = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:ec2:eu-west-1:123456789012:instance/${INSTANCE_ID}`]] };
+    expect(statements[2]).toEqual({ Sid: 'RebootThisInstance', Effect: 'Allow', Action: 'ec2:RebootInstances', Resource: instanceArn });
     // Tags: only the reboot ledger, only on this instance.
-    expect(statements[2]).toEqual({
+    expect(statements[3]).toEqual({
       Sid: 'RecordRebootsOnThisInstance',
       Effect: 'Allow',
       Action: 'ec2:CreateTags',
-      Resource: statements[1].Resource,
+      Resource: instanceArn,
       Condition: { 'ForAllValues:StringEquals': { 'aws:TagKeys': ['cpu-first-line-support:reboots'] } },
     });
-    // Start and list the executions of its own state machine only.
-    const name = template.findResources('AWS::StepFunctions::StateMachine')[
-      stack.getLogicalId(support.stateMachine.node.defaultChild as any)].Properties.StateMachineName;
-    expect(JSON.stringify(statements[3].Resource)).toContain(`:states:eu-west-1:123456789012:stateMachine:${name}"`);
-    expect(statements[3].Resource).toEqual(statements[4].Resource);
+    // The lock of this instance only, in the stack's table.
+    const tableId = stack.getLogicalId(stack.node.findChild('CpuFirstLineSupportIncidentLocks').node.defaultChild as any);
+    expect(statements[4]).toEqual({
+      Sid: 'LockThisInstance',
+      Effect: 'Allow',
+      Action: ['dynamodb:PutItem', 'dynamodb:DeleteItem'],
+      Resource: { 'Fn::GetAtt': [tableId, 'Arn'] },
+      Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [INSTANCE_ID] } },
+    });
+    expect(statements[5]).toEqual({
+      Sid: 'ReadThisAlarm', Effect: 'Allow', Action: 'cloudwatch:DescribeAlarms', Resource: stack.resolve(support.alarm.alarmArn),
+    });
+    // It starts and lists no execution: the rule has its own role.
+    expect(JSON.stringify(statements)).not.toContain('states:');
     // Nothing else may widen the role: no separate policy is attached to it.
-    const policies = template.findResources('AWS::IAM::Policy');
-    for (const policy of Object.values<any>(policies)) {
-      expect(policy.Properties.Roles).not.toContainEqual({ Ref: stack.getLogicalId(support.node.findChild('Role').node.defaultChild as any) });
+    for (const policy of Object.values<any>(template.findResources('AWS::IAM::Policy'))) {
+      expect(policy.Properties.Roles).not.toContainEqual({ Ref: roleId });
     }
+  });
+
+  test('the rule-target role: one per stack, assumed only by EventBridge rules of this account, may only start the stack\'s workflows', () => {
+    const stack = newStack();
+    const shared = notifiers(stack);
+    const a = new CpuFirstLineSupport(stack, 'A', { instanceId: INSTANCE_ID, ...shared });
+    const b = new CpuFirstLineSupport(stack, 'B', { instanceId: 'i-0123456789abcdef1', ...shared });
+    const template = Template.fromStack(stack);
+    const { id, role, statements } = ruleRole(template);
+    // Both rules use it.
+    for (const support of [a, b]) {
+      const rule = template.toJSON().Resources[stack.getLogicalId(support.rule.node.defaultChild as any)];
+      expect(rule.Properties.Targets).toEqual([expect.objectContaining({ RoleArn: { 'Fn::GetAtt': [id, 'Arn'] } })]);
+    }
+    expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([{
+      Action: 'sts:AssumeRole',
+      Effect: 'Allow',
+      Principal: { Service: 'events.amazonaws.com' },
+      Condition: {
+        StringEquals: { 'aws:SourceAccount': '123456789012' },
+        ArnLike: { 'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':events:eu-west-1:123456789012:rule/*']] } },
+      },
+    }]);
+    expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    // One statement, on the name prefix of the stack's state machines; no per-instance grant.
+    expect(statements).toEqual([{
+      Sid: 'StartThisStacksWorkflows',
+      Effect: 'Allow',
+      Action: 'states:StartExecution',
+      Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, expect.stringMatching(/^:states:eu-west-1:123456789012:stateMachine:CpuFirstLineSupport-[0-9a-f]{8}-\*$/)]] },
+    }]);
+    // The workflow roles cannot be assumed by EventBridge, and start nothing.
+    for (const support of [a, b]) {
+      const workflowRole = template.toJSON().Resources[stack.getLogicalId(support.node.findChild('Role').node.defaultChild as any)];
+      expect(JSON.stringify(workflowRole.Properties.AssumeRolePolicyDocument)).not.toContain('events.amazonaws.com');
+      expect(JSON.stringify(workflowStatements(template, stack, support))).not.toContain('states:StartExecution');
+    }
+  });
+
+  test('a custom-named state machine is added to the rule-target role by its ARN', () => {
+    const { template, stack, support } = build({ stateMachineName: 'web-support' });
+    const { statements } = ruleRole(template);
+    expect(statements).toHaveLength(2);
+    expect(statements[1]).toEqual({ Effect: 'Allow', Action: 'states:StartExecution', Resource: stack.resolve(support.stateMachine.stateMachineArn) });
+  });
+
+  test('watching reads this alarm only; without watching, the role may not read alarms', () => {
+    const watching = build();
+    expect(workflowStatements(watching.template, watching.stack, watching.support)).toContainEqual(expect.objectContaining({
+      Action: 'cloudwatch:DescribeAlarms', Resource: watching.stack.resolve(watching.support.alarm.alarmArn),
+    }));
+    const quiet = build({ watch: { enabled: false } });
+    expect(JSON.stringify(workflowStatements(quiet.template, quiet.stack, quiet.support))).not.toContain('cloudwatch:');
   });
 
   test('secrets are readable only by the notifier that needs them', () => {
@@ -385,17 +487,16 @@ describe('IAM', () => {
     expect(JSON.stringify(readers.find((p) => JSON.stringify(p.Properties.Roles).includes('OpsGenie')))).not.toContain('slack-token');
   });
 
-  test('check functions may describe instances (the API has no resource-level permissions), trace, and nothing else', () => {
-    const { template, stack, support } = build();
-    template.hasResourceProperties('AWS::IAM::Policy', {
-      Roles: [stack.resolve(support.urlCheckFunction!.role!.roleName)],
-      PolicyDocument: {
-        Statement: [
-          { Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Effect: 'Allow', Resource: '*' },
-          { Action: 'ec2:DescribeInstances', Effect: 'Allow', Resource: '*' },
-        ],
-      },
-    });
+  test('check functions call no AWS API: they may trace, and nothing else', () => {
+    const { template, stack, support } = build({ healthCheckId: HEALTH_CHECK_ID });
+    for (const fn of [support.urlCheckFunction!, support.sshCheckFunction!, support.route53CheckFunction!, support.guardFunction]) {
+      template.hasResourceProperties('AWS::IAM::Policy', {
+        Roles: [stack.resolve(fn.role!.roleName)],
+        PolicyDocument: {
+          Statement: [{ Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Effect: 'Allow', Resource: '*' }],
+        },
+      });
+    }
   });
 
   test('the state machine logs every event to a shared log group with a retention, and traces', () => {
@@ -451,16 +552,16 @@ describe('many instances in one stack', () => {
     template.allResourcesProperties('AWS::CloudWatch::Alarm', { AlarmName: Match.absent() });
   });
 
-  test('the shared Route 53 function may read each instance\'s health check, and only those', () => {
-    const { template } = buildMany(2);
-    const policies = Object.values<any>(template.findResources('AWS::IAM::Policy'))
-      .filter((p) => JSON.stringify(p).includes('route53:GetHealthCheckStatus'));
-    expect(policies).toHaveLength(1);
-    const statements = policies[0].Properties.PolicyDocument.Statement.filter((st: any) => st.Action === 'route53:GetHealthCheckStatus');
-    expect(statements.flatMap((st: any) => [st.Resource].flat())).toHaveLength(2);
-    const resources = JSON.stringify(statements);
-    expect(resources).toContain('healthcheck/abcdef01-2345-6789-abcd-ef0123456700');
-    expect(resources).toContain('healthcheck/abcdef01-2345-6789-abcd-ef0123456701');
+  test('each workflow may read its own instance\'s health check, and only that one; the shared Route 53 function reads none', () => {
+    const { template, stack, supports } = buildMany(2);
+    supports.forEach((support, i) => {
+      const reads = workflowStatements(template, stack, support).filter((st: any) => st.Action === 'route53:GetHealthCheckStatus');
+      expect(reads).toEqual([expect.objectContaining({
+        Resource: `arn:aws:route53:::healthcheck/abcdef01-2345-6789-abcd-ef01234567${String(i).padStart(2, '0')}`,
+      })]);
+    });
+    const policies = Object.values<any>(template.findResources('AWS::IAM::Policy'));
+    expect(JSON.stringify(policies)).not.toContain('route53:');
   });
 
   test('check functions in different VPCs are different functions', () => {
@@ -477,40 +578,86 @@ describe('many instances in one stack', () => {
 });
 
 describe('safety', () => {
-  test('one guard function per stack admits incidents and decides reboots; it may only describe instances', () => {
-    const { template, stack, support } = build();
-    const states = definitionOf(template).States;
-    expect(states['Admit incident'].Parameters.Payload).toEqual({
-      'step': 'ADMIT',
-      'instanceId': INSTANCE_ID,
-      'executionId.$': '$$.Execution.Id',
-      'executionStartTime.$': '$$.Execution.StartTime',
-      'runningExecutions.$': '$.running.executions',
-    });
-    expect(states['Find running executions']).toMatchObject({
-      Resource: 'arn:<{Ref:AWS::Partition}>:states:::aws-sdk:sfn:listExecutions',
-      Parameters: { 'StateMachineArn.$': '$$.StateMachine.Id', 'StatusFilter': 'RUNNING' },
-    });
-    template.hasResourceProperties('AWS::IAM::Policy', {
-      Roles: [stack.resolve(support.guardFunction.role!.roleName)],
-      PolicyDocument: {
-        Statement: [
-          { Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Effect: 'Allow', Resource: '*' },
-          { Action: 'ec2:DescribeInstances', Effect: 'Allow', Resource: '*' },
-        ],
-      },
-    });
-  });
-
-  test('the reboot is decided first and recorded on the instance before it happens', () => {
+  test('the workflow looks the instance up itself, and one guard function per stack inspects the answer', () => {
     const { template } = build();
     const states = definitionOf(template).States;
-    expect(states['Decide reboot'].Parameters.Payload).toEqual({
-      'step': 'REBOOT', 'instanceId': INSTANCE_ID, 'maxReboots': 1, 'rebootWindowSeconds': 3600, 'dryRun': false, 'checks.$': '$.firstRun',
+    expect(states['Look up instance']).toMatchObject({
+      Resource: 'arn:<{Ref:AWS::Partition}>:states:::aws-sdk:ec2:describeInstances',
+      Parameters: { InstanceIds: [INSTANCE_ID] },
+      ResultSelector: { 'reservations.$': '$.Reservations' },
+      ResultPath: '$.lookup',
+      Next: 'Inspect instance',
+    });
+    expect(states['Inspect instance'].Parameters).toEqual({
+      'step': 'INSPECT', 'instanceId': INSTANCE_ID, 'reservations.$': '$.lookup.reservations', 'leaseSeconds': expect.any(Number),
+    });
+    expect(states['Inspect instance'].Next).toBe('Take lock');
+    // No execution lists the others any more: the lock admits.
+    expect(JSON.stringify(states)).not.toContain('listExecutions');
+    expect(Object.keys(states)).not.toContain('Admit incident');
+    template.resourcePropertiesCountIs('AWS::Lambda::Function', { Description: Match.stringLikeRegexp('decides reboots') }, 1);
+  });
+
+  test('the incident lock: one table per stack, taken with a conditional write and released at the end', () => {
+    const stack = newStack();
+    const shared = notifiers(stack);
+    new CpuFirstLineSupport(stack, 'A', { instanceId: INSTANCE_ID, ...shared });
+    new CpuFirstLineSupport(stack, 'B', { instanceId: 'i-0123456789abcdef1', ...shared });
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [{ AttributeName: 'instanceId', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: 'instanceId', AttributeType: 'S' }],
+      BillingMode: 'PAY_PER_REQUEST',
+      TimeToLiveSpecification: { AttributeName: 'leaseUntil', Enabled: true },
+    });
+    const tableId = stack.getLogicalId(stack.node.findChild('CpuFirstLineSupportIncidentLocks').node.defaultChild as any);
+    expect(Object.keys(template.findResources('AWS::DynamoDB::Table'))).toEqual([tableId]);
+
+    const states = definitionOf(build().template).States;
+    expect(states['Take lock']).toMatchObject({
+      Resource: 'arn:<{Ref:AWS::Partition}>:states:::dynamodb:putItem',
+      Parameters: {
+        Item: { instanceId: { S: INSTANCE_ID }, holder: { 'S.$': '$$.Execution.Id' }, leaseUntil: { 'N.$': '$.inspection.lock.leaseUntil' } },
+        ConditionExpression: 'attribute_not_exists(instanceId) OR leaseUntil < :now OR holder = :me',
+        ExpressionAttributeValues: { ':now': { 'N.$': '$.inspection.lock.now' }, ':me': { 'S.$': '$$.Execution.Id' } },
+      },
+      Next: 'Paused?',
+    });
+    // A lock held by another execution is an answer, not a retried error.
+    expect(states['Take lock'].Retry[0]).toEqual({ ErrorEquals: ['DynamoDB.ConditionalCheckFailedException'], MaxAttempts: 0 });
+    expect(states['Take lock'].Catch[0]).toEqual({ ErrorEquals: ['DynamoDB.ConditionalCheckFailedException'], ResultPath: null, Next: 'Already handled' });
+    expect(states['Already handled'].Next).toBe('Done');
+    expect(states['Release lock']).toMatchObject({
+      Resource: 'arn:<{Ref:AWS::Partition}>:states:::dynamodb:deleteItem',
+      Parameters: { Key: { instanceId: { S: INSTANCE_ID } }, ConditionExpression: 'holder = :me' },
+      Next: 'Done',
+    });
+    for (const outcome of ['Escalated', 'Escalated without reboot', 'Escalated after error']) {
+      expect(states[outcome].Next).toBe('Release lock');
+    }
+  });
+
+  test('the reboot is decided first, from a fresh lookup, and recorded on the instance before it happens', () => {
+    const { template } = build();
+    const states = definitionOf(template).States;
+    expect(states['Healthy?'].Default).toBe('Look up before reboot');
+    expect(states['Look up before reboot'].Next).toBe('Decide reboot');
+    expect(states['Decide reboot'].Parameters).toEqual({
+      'step': 'REBOOT',
+      'instanceId': INSTANCE_ID,
+      'reservations.$': '$.lookup.reservations',
+      'maxReboots': 1,
+      'rebootWindowSeconds': 3600,
+      'dryRun': false,
+      'checks.$': '$.firstRun',
+      'gracePeriodSeconds': 30,
+      'deadlineSeconds': 600,
     });
     expect(states['Reboot allowed?'].Choices).toEqual([
       { Variable: '$.rebootDecision.verdict', StringEquals: 'REBOOT', Next: 'Record reboot' },
       { Variable: '$.rebootDecision.verdict', StringEquals: 'DRY_RUN', Next: 'Notify would reboot' },
+      { Variable: '$.rebootDecision.verdict', StringEquals: 'PAUSED', Next: 'Paused' },
     ]);
     expect(states['Reboot allowed?'].Default).toBe('Notify not rebooted');
     expect(states['Record reboot']).toMatchObject({
@@ -518,11 +665,15 @@ describe('safety', () => {
       Parameters: { Resources: [INSTANCE_ID], Tags: [{ 'Key': 'cpu-first-line-support:reboots', 'Value.$': '$.rebootDecision.ledger' }] },
       Next: 'Reboot instance',
     });
+    expect(states['Restore reboot ledger'].Parameters.Tags).toEqual([
+      { 'Key': 'cpu-first-line-support:reboots', 'Value.$': '$.rebootDecision.previousLedger' },
+    ]);
+    expect(states['Reboot instance'].Next).toBe('Wait before re-check');
   });
 
   test('budget and dry run reach the guard', () => {
     const { template } = build({ rebootBudget: { maxReboots: 3, window: Duration.hours(6) }, dryRun: true });
-    expect(definitionOf(template).States['Decide reboot'].Parameters.Payload).toMatchObject({
+    expect(definitionOf(template).States['Decide reboot'].Parameters).toMatchObject({
       maxReboots: 3, rebootWindowSeconds: 21_600, dryRun: true,
     });
   });
@@ -547,13 +698,82 @@ describe('safety', () => {
   });
 
   test('executions time out after a bound no healthy run reaches', () => {
-    const { template } = build();
-    const machine = Object.values<any>(template.findResources('AWS::StepFunctions::StateMachine'))[0];
-    const timeout = definitionOf(template).TimeoutSeconds;
-    expect(machine).toBeDefined();
+    const timeout = definitionOf(build({ watch: { enabled: false } }).template).TimeoutSeconds;
     // Longer than the 10-minute re-check deadline with every task at its worst, yet finite.
     expect(timeout).toBeGreaterThan(3600);
-    expect(timeout).toBeLessThan(3 * 3600);
+    expect(timeout).toBeLessThan(24 * 3600);
+    // Watching (every 5 minutes for 12 hours by default) adds every watch cycle, and stays bounded.
+    const watching = definitionOf(build().template).TimeoutSeconds;
+    expect(watching).toBeGreaterThan(timeout + 12 * 3600);
+    expect(watching).toBeLessThanOrEqual(timeout + 36 * 3600);
+  });
+});
+
+describe('watching a lasting alarm', () => {
+  test('by default: after a quiet outcome, reads this alarm and checks again every 5 minutes while it is in ALARM, 144 times at most', () => {
+    const { template, stack, support } = build();
+    const states = definitionOf(template).States;
+    for (const outcome of ['All good', 'Recovered', 'Paused']) {
+      expect(states[outcome].Next).toBe('Read alarm state');
+    }
+    expect(states['Read alarm state']).toMatchObject({
+      Resource: 'arn:<{Ref:AWS::Partition}>:states:::aws-sdk:cloudwatch:describeAlarms',
+      Parameters: { AlarmNames: [`<${JSON.stringify(stack.resolve(support.alarm.alarmName)).replace(/"/g, '')}>`], AlarmTypes: ['MetricAlarm'] },
+    });
+    expect(states['Alarm still on?'].Choices[0].And).toContainEqual({ Variable: '$.watch.count', NumericLessThan: 144 });
+    expect(states['Alarm still on?'].Default).toBe('Release lock');
+    expect(states['Wait to watch'].Seconds).toBe(300);
+    expect(states['Start watch cycle'].Next).toBe('Look up instance');
+  });
+
+  test('interval and maxDuration set the wait and the number of cycles', () => {
+    const states = definitionOf(build({ watch: { interval: Duration.minutes(10), maxDuration: Duration.hours(2) } }).template).States;
+    expect(states['Wait to watch'].Seconds).toBe(600);
+    expect(states['Alarm still on?'].Choices[0].And).toContainEqual({ Variable: '$.watch.count', NumericLessThan: 12 });
+  });
+
+  test('watch: {enabled: false} leaves the alarm unread: every outcome releases the lock and ends', () => {
+    const { template, stack, support } = build({ watch: { enabled: false } });
+    const states = definitionOf(template).States;
+    for (const name of ['Read alarm state', 'Alarm still on?', 'Wait to watch', 'Start watch cycle']) {
+      expect(states[name]).toBeUndefined();
+    }
+    for (const outcome of ['All good', 'Recovered', 'Paused']) {
+      expect(states[outcome].Next).toBe('Release lock');
+    }
+    expect(JSON.stringify(workflowStatements(template, stack, support))).not.toContain('cloudwatch:DescribeAlarms');
+  });
+});
+
+describe('notification retries', () => {
+  test('every notify task retries 5 times from 10 s (backoff 2, at most 120 s apart), except malformed events and the notifier\'s refusals', () => {
+    const states = definitionOf(build({ dryRun: true }).template).States;
+    const slackTasks = ['Notify would reboot', 'Notify escalation failed'];
+    const opsGenieTasks = ['Notify unresponsive', 'Notify not rebooted', 'Notify error'];
+    for (const name of [...slackTasks, ...opsGenieTasks]) {
+      // After the Lambda service-error retry that every Lambda task has.
+      const retry = states[name].Retry.filter((r: any) => !r.ErrorEquals.some((e: string) => e.startsWith('Lambda.')));
+      expect(retry).toEqual([
+        { ErrorEquals: ['InvalidEventError', slackTasks.includes(name) ? 'SlackApiError' : 'OpsGenieApiError'], MaxAttempts: 0 },
+        { ErrorEquals: ['States.ALL'], IntervalSeconds: 10, MaxAttempts: 5, BackoffRate: 2, MaxDelaySeconds: 120 },
+      ]);
+    }
+    const recovered = definitionOf(build().template).States['Notify recovered'].Retry;
+    expect(recovered.slice(-2)).toEqual([
+      { ErrorEquals: ['InvalidEventError', 'SlackApiError'], MaxAttempts: 0 },
+      { ErrorEquals: ['States.ALL'], IntervalSeconds: 10, MaxAttempts: 5, BackoffRate: 2, MaxDelaySeconds: 120 },
+    ]);
+  });
+
+  test('an escalation that cannot be delivered tells the recovery notifier, releases the lock and fails the execution', () => {
+    const states = definitionOf(build().template).States;
+    for (const name of ['Notify unresponsive', 'Notify not rebooted', 'Notify error']) {
+      expect(states[name].Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.escalationError', Next: `Undelivered: ${name}` }]);
+      expect(states[`Undelivered: ${name}`].Next).toBe('Notify escalation failed');
+    }
+    expect(states['Notify escalation failed'].Next).toBe('Release lock before failing');
+    expect(states['Release lock before failing'].Next).toBe('Escalation failed');
+    expect(states['Escalation failed'].Type).toBe('Fail');
   });
 });
 
@@ -582,12 +802,14 @@ describe('execution failures', () => {
     expect(rule.Properties.Targets).toHaveLength(1);
   });
 
-  test('the alarm fires on the first failed execution', () => {
+  test('the alarm fires on the first failed execution: on the failure rule\'s own TriggeredRules metric, not the queue\'s', () => {
     const { template, stack, support } = build();
-    const alarm = template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'NumberOfMessagesSent' } });
+    const alarm = template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'TriggeredRules' } });
     expect(Object.keys(alarm)).toEqual([stack.getLogicalId((support.executionFailureAlarm as cloudwatch.Alarm).node.defaultChild as any)]);
+    const failureRule = stack.node.findChild('CpuFirstLineSupportExecutionFailures').node.findChild('Rule');
     expect(Object.values<any>(alarm)[0].Properties).toMatchObject({
-      Namespace: 'AWS/SQS',
+      Namespace: 'AWS/Events',
+      Dimensions: [{ Name: 'RuleName', Value: { Ref: stack.getLogicalId(failureRule.node.defaultChild as any) } }],
       Statistic: 'Sum',
       Period: 60,
       Threshold: 1,
@@ -610,9 +832,21 @@ describe('execution failures', () => {
     new CpuFirstLineSupport(stack, 'A', { instanceId: INSTANCE_ID, executionFailureTopic: topic, ...shared });
     new CpuFirstLineSupport(stack, 'B', { instanceId: 'i-0123456789abcdef1', executionFailureTopic: topic, ...shared });
     Template.fromStack(stack).hasResourceProperties('AWS::CloudWatch::Alarm', {
-      MetricName: 'NumberOfMessagesSent',
+      MetricName: 'TriggeredRules',
       AlarmActions: [{ Ref: stack.getLogicalId(topic.node.defaultChild as any) }],
     });
+  });
+
+  test('without executionFailureTopic, synth warns (acknowledgeably); with it, not', () => {
+    const unset = build();
+    Annotations.fromStack(unset.stack).hasWarning('*', Match.stringLikeRegexp('executionFailureTopic'));
+    const set = newStack();
+    build({ executionFailureTopic: new sns.Topic(set, 'Pager') }, set);
+    Annotations.fromStack(set).hasNoWarning('*', Match.stringLikeRegexp('executionFailureTopic'));
+    const acknowledged = newStack();
+    const support = new CpuFirstLineSupport(acknowledged, 'Api', { instanceId: INSTANCE_ID, ...notifiers(acknowledged) });
+    CoreAnnotations.of(support).acknowledgeWarning('cdk-cpu-first-line-support:noExecutionFailureTopic', 'the alarm has its own action');
+    Annotations.fromStack(acknowledged).hasNoWarning('*', Match.stringLikeRegexp('executionFailureTopic'));
   });
 
   test('more than 5 topics is an error that says so', () => {
@@ -650,13 +884,18 @@ describe('validation', () => {
     ['the grace period is not shorter than the deadline', { recheck: { gracePeriod: Duration.minutes(10), deadline: Duration.minutes(10) } }, /`recheck.gracePeriod` must be shorter than `recheck.deadline`/],
     ['the interval is not shorter than the deadline', { recheck: { interval: Duration.minutes(20), deadline: Duration.minutes(15) } }, /`recheck.interval` must be shorter than `recheck.deadline`/],
     ['the interval is under 5 seconds', { recheck: { interval: Duration.seconds(1) } }, /`recheck.interval` must be from 5 seconds to 1 hour, got 1 second/],
-    ['re-checks would crowd the history', { recheck: { interval: Duration.seconds(5), deadline: Duration.hours(1) } }, /`recheck` allows at most 200 re-checks, got 715/],
+    ['re-checks would crowd the history', { recheck: { interval: Duration.seconds(5), deadline: Duration.hours(1) } }, /`recheck` allows at most 200 re-checks, got 716/],
     ['the state machine name has spaces', { stateMachineName: 'my machine' }, /`stateMachineName`.*got "my machine"/],
     ['vpcSubnets come without a vpc', { vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS } }, /`vpcSubnets` needs `vpc`/],
     ['the reboot budget allows no reboot', { rebootBudget: { maxReboots: 0 } }, /`rebootBudget.maxReboots` must be a whole number from 1 to 10, got 0/],
     ['the reboot budget allows more than the ledger holds', { rebootBudget: { maxReboots: 11 } }, /`rebootBudget.maxReboots`.*got 11/],
     ['the reboot window is under a minute', { rebootBudget: { window: Duration.seconds(30) } }, /`rebootBudget.window` must be from 1 minute to 7 days, got 30 seconds/],
     ['the reboot window is over 7 days', { rebootBudget: { window: Duration.days(8) } }, /`rebootBudget.window`.*got 8 days/],
+    ['the watch interval is under a minute', { watch: { interval: Duration.seconds(30) } }, /`watch.interval`.*got 30 seconds/],
+    ['the watch interval is over 6 hours', { watch: { interval: Duration.hours(7) } }, /`watch.interval`.*got 7 hours/],
+    ['the watch lasts under a minute', { watch: { maxDuration: Duration.seconds(30) } }, /`watch.maxDuration`.*got 30 seconds/],
+    ['the watch lasts over 7 days', { watch: { maxDuration: Duration.days(8) } }, /`watch.maxDuration`.*got 8 days/],
+    ['watch cycles would crowd the history', { watch: { interval: Duration.minutes(1), maxDuration: Duration.hours(12) } }, /`watch` allows at most 200 watch cycles.*got 720/],
   ];
 
   test.each(cases)('fails when %s', (_, props, message) => {
@@ -676,7 +915,7 @@ describe('validation', () => {
   });
 
   test('fails when a custom OpsGenie endpoint is not a URL', () => {
-    expect(() => OpsGenieEndpoint.custom('api.opsgenie.com')).toThrow(/`endpoint` must be an http\(s\) URL.*got "api.opsgenie.com"/);
+    expect(() => OpsGenieEndpoint.custom('api.opsgenie.com')).toThrow(/`endpoint` must be an https:\/\/ URL.*got "api.opsgenie.com"/);
   });
 
   test('skips tokens: an instance ID from a parameter synthesizes', () => {
@@ -686,3 +925,4 @@ describe('validation', () => {
     expect(() => build({ instanceId }, stack)).not.toThrow();
   });
 });
+
