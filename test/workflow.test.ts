@@ -15,6 +15,16 @@ const byName = (name: string): Scenario => {
 /** Real milliseconds per simulated second: a wait of 30 s takes 300 ms. */
 const MS_PER_SECOND = 10;
 
+/** The states every execution passes after its outcome: watching an alarm that has left ALARM, releasing the lock. */
+const AFTER_OUTCOME = ['Read alarm state', 'Alarm still on?', 'Release lock', 'Done'];
+
+/** The last `n` states of `path` up to the outcome. */
+function lastBeforeEnd(path: string[], n: number): string[] {
+  let end = path.length;
+  while (end > 0 && AFTER_OUTCOME.includes(path[end - 1])) end--;
+  return path.slice(Math.max(0, end - n), end);
+}
+
 describe('healthy first run', () => {
   let result: ScenarioResult;
   beforeAll(async () => {
@@ -24,7 +34,9 @@ describe('healthy first run', () => {
   test('ends quietly: no reboot, no message', () => {
     expect(result.report.status).toBe('SUCCEEDED');
     expect(result.report.path).toEqual([
-      'Start incident', 'Find running executions', 'Admit incident', 'Admitted?', 'Check instance', 'Healthy?', 'All good',
+      'Start incident', 'Look up instance', 'Inspect instance', 'Take lock', 'Paused?', 'Check instance', 'Healthy?', 'All good',
+      // The alarm has left ALARM: nothing to watch; the lock is released.
+      'Read alarm state', 'Alarm still on?', 'Release lock', 'Done',
     ]);
     expect(result.reboots).toBe(0);
     expect(result.slackMessages).toHaveLength(0);
@@ -52,7 +64,8 @@ describe('unhealthy, reboot, healthy after three re-checks', () => {
     expect(result.report.status).toBe('SUCCEEDED');
     expect(result.reboots).toBe(1);
     expect(result.report.path.filter((s) => s === 'Re-check instance')).toHaveLength(3);
-    expect(result.report.path.slice(-2)).toEqual(['Notify recovered', 'Recovered']);
+    expect(lastBeforeEnd(result.report.path, 2)).toEqual(['Notify recovered', 'Recovered']);
+    expect(result.report.path.slice(-2)).toEqual(['Release lock', 'Done']);
     expect(result.report.output.recheck.count).toBe(3);
   });
 
@@ -98,7 +111,9 @@ describe('unhealthy, reboot, never healthy', () => {
     expect(result.report.status).toBe('SUCCEEDED');
     expect(result.reboots).toBe(1);
     expect(result.report.path.filter((s) => s === 'Re-check instance')).toHaveLength(5);
-    expect(result.report.path.slice(-2)).toEqual(['Notify unresponsive', 'Escalated']);
+    expect(lastBeforeEnd(result.report.path, 2)).toEqual(['Notify unresponsive', 'Escalated']);
+    // An escalation ends the execution: no watching.
+    expect(result.report.path.slice(-3)).toEqual(['Escalated', 'Release lock', 'Done']);
     expect(result.opsGenieAlerts).toHaveLength(1);
     expect(result.slackMessages).toHaveLength(0);
   });
@@ -119,12 +134,13 @@ describe('unhealthy, reboot, never healthy', () => {
 });
 
 describe('a handler that throws', () => {
-  test('a check that keeps throwing is retried, then escalated to OpsGenie with the error', async () => {
+  test('a Route 53 status read that keeps being throttled is retried, then escalated to OpsGenie with the error', async () => {
     const result = await playScenario(byName('hung, Route 53 API throttles until the handler gives up'), MS_PER_SECOND);
     expect(result.report.status).toBe('SUCCEEDED');
-    expect(result.report.path.slice(-3)).toEqual(['Check instance', 'Notify error', 'Escalated after error']);
-    const retries = result.report.events.filter((e) => e.type === 'StateRetried' && e.state.name === 'Check Route 53 health check');
-    expect(retries).toHaveLength(2);
+    expect(lastBeforeEnd(result.report.path, 4)).toEqual(['Check instance', 'Failed: Check instance', 'Notify error', 'Escalated after error']);
+    // The state machine reads the health check's status itself, and retries the throttled call 3 times.
+    const retried = result.report.events.filter((e) => e.type === 'StateRetried').map((e) => e.state.name);
+    expect(retried).toEqual(['Check Route 53 health check status', 'Check Route 53 health check status', 'Check Route 53 health check status']);
     expect(result.reboots).toBe(0);
     expect(result.opsGenieAlerts).toHaveLength(1);
     expect(result.opsGenieAlerts[0].body.description).toMatch(/ThrottlingException/);
@@ -132,7 +148,7 @@ describe('a handler that throws', () => {
 
   test('a recovery message Slack refuses is not retried, and OpsGenie is told with Slack\'s error code', async () => {
     const result = await playScenario(byName('hung, back, but Slack rejects the message'), MS_PER_SECOND);
-    expect(result.report.path.slice(-3)).toEqual(['Notify recovered', 'Notify error', 'Escalated after error']);
+    expect(lastBeforeEnd(result.report.path, 4)).toEqual(['Notify recovered', 'Failed: Notify recovered', 'Notify error', 'Escalated after error']);
     expect(result.slackMessages).toHaveLength(1);
     expect(result.opsGenieAlerts).toHaveLength(1);
     expect(result.opsGenieAlerts[0].body.description).toMatch(/SlackApiError/);
@@ -148,7 +164,11 @@ describe('a handler that throws', () => {
       opsGenieStatus: 401,
     }, MS_PER_SECOND);
     expect(result.report.status).toBe('FAILED');
-    expect(result.report.path.slice(-1)).toEqual(['Notify unresponsive']);
+    expect(result.report.path.slice(-5)).toEqual([
+      'Notify unresponsive', 'Undelivered: Notify unresponsive', 'Notify escalation failed', 'Release lock before failing', 'Escalation failed',
+    ]);
+    // The recovery notifier hears that paging failed.
+    expect(result.slackMessages).toHaveLength(1);
   });
 });
 
