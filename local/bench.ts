@@ -14,20 +14,24 @@
  * 2. Size. Each handler bundle in `assets/lambda/<name>/index.js`, raw and gzipped at level 9,
  *    and the npm tarball (`npm pack --dry-run`, which writes nothing).
  * 3. Cold start. `require(<bundle>)` timed with `process.hrtime` in a fresh `node` process,
- *    median of 7 runs per bundle; `@aws-sdk/*`, left out of the bundles, resolves from
+ *    median of 5 runs per bundle; `@aws-sdk/*`, left out of the bundles, resolves from
  *    node_modules as it would from the Lambda runtime.
  * 4. Incidents. The example stack's state machine played locally with `playScenario`
- *    (`scenarios.ts`), waits run 100x faster, times reported as they would pass on AWS;
- *    each incident priced at us-east-1 list prices from its state transitions, Lambda
- *    requests and Lambda durations (the handlers' real wall time here, rounded up to 1 ms).
- * 5. Targets. Each target of the issue with the measured value and PASS or MISS. A MISS
+ *    (`scenarios.ts`), waits run 100x faster, times reported as they would pass on AWS (the
+ *    harness's simulated clock: waits and Step Functions' retry intervals at their full length,
+ *    everything else at its real time; the fake instance boots on that clock too); each
+ *    incident priced at us-east-1 list prices from its state transitions, Lambda requests and
+ *    Lambda durations (the handlers' real wall time here, rounded up to 1 ms).
+ * 5. Watching. A healthy instance whose CPU alarm stays in ALARM for an hour: the execution
+ *    keeps reading the alarm and checking the instance every watch interval; priced per hour.
+ * 6. Targets. Each target of the issue with the measured value and PASS or MISS. A MISS
  *    does not fail the task; only an error does.
  */
 import { execFileSync } from 'child_process';
 import * as os from 'os';
 import * as path from 'path';
 import { HandlerAsset, measureAssets, measureRequireTimes, measureTarball, RequireTime, Tarball } from './bench/assets';
-import { BENCH_SCENARIOS, IncidentMeasure, measureIncidents, PRICES, WorkflowFacts } from './bench/incidents';
+import { BENCH_SCENARIOS, IncidentMeasure, measureIncidents, measureWatch, PRICES, WATCH_SCENARIO, WatchMeasure, WorkflowFacts } from './bench/incidents';
 import { kb, mb, ms, seconds, table, usd, verdict } from './bench/markdown';
 import { sum } from './bench/stats';
 import { AlarmPeriodCheck, checkAlarmPeriod, CLOUDFORMATION_RESOURCE_LIMIT, growthByType, measureSynth, SynthScaling } from './bench/synth';
@@ -38,9 +42,12 @@ const SYNTH_SIZES = [1, 10, 100];
 /** Child processes per stack size; the synth time reported is their median. */
 const SYNTH_RUNS = 3;
 /** Fresh processes per bundle for the cold `require` time. */
-const REQUIRE_RUNS = 7;
+const REQUIRE_RUNS = 5;
 /** Real milliseconds per simulated second of waiting. */
 const MS_PER_SECOND = 10;
+
+/** The bundles of the check handlers, whose cold start delays every verdict. */
+const CHECK_BUNDLES = ['url-check.lambda', 'ssh-check.lambda', 'route53-check.lambda'];
 
 /** The issue's targets. */
 const TARGETS = {
@@ -49,9 +56,16 @@ const TARGETS = {
   synth100Ms: 5000,
   /** Slack after the instance answers again, on top of one re-check interval. */
   recoveredSlackSeconds: 5,
+  /** Cold `require` of each check handler's bundle (median). */
+  checkRequireMs: 150,
   assetsGzipBytes: 250_000,
   tarballBytes: 1_000_000,
 };
+
+/** Rounded to one decimal. */
+function round1(value: number): number {
+  return Math.round(value * 10) / 10;
+}
 
 function progress(message: string): void {
   process.stderr.write(`bench: ${message}\n`);
@@ -129,30 +143,61 @@ function incidentSection(incidents: IncidentMeasure[], facts: WorkflowFacts): st
   const rows = incidents.map((i) => [
     i.scenario.name,
     i.outcome,
-    seconds(Math.round(i.simulatedSeconds)),
+    seconds(round1(i.simulatedSeconds)),
+    String(i.rechecks),
     String(i.reboots),
     String(i.lambdaInvocations),
     String(i.stateTransitions),
     ms(i.billedLambdaMs),
     usd(i.costUsd),
     ms(i.firstVerdictMs),
-    i.recoveredGapSeconds === undefined ? '–' : seconds(Math.round(i.recoveredGapSeconds)),
+    i.recoveredGapSeconds === undefined ? '–' : seconds(round1(i.recoveredGapSeconds)),
+    i.escalationSeconds === undefined ? '–' : seconds(round1(i.escalationSeconds)),
   ]);
   const gbSecond = PRICES.lambdaGbSecond[facts.lambdaArchitecture];
   return [
     '### Incidents',
     '',
     table(
-      ['incident', 'outcome', 'time to outcome', 'reboots', 'Lambda invocations', 'state transitions',
-        'billed Lambda time', 'cost', 'first verdict (real)', 'recovered message after the instance answers'],
+      ['incident', 'outcome', 'time to outcome', 're-checks', 'reboots', 'Lambda invocations', 'state transitions',
+        'billed Lambda time', 'cost', 'first verdict (real)', 'recovered message after the instance answers',
+        'reboot to escalation'],
       rows,
-      ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
+      ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
     ),
     '',
-    `Waits run ${1000 / MS_PER_SECOND}x faster; times are as they would pass on AWS. Billed Lambda time is the handlers' `
+    `Settings of the example stack: grace period ${facts.gracePeriodSeconds} s, re-check interval ${facts.recheckIntervalSeconds} s, `
+      + `deadline ${facts.deadlineSeconds} s, slowest check timeout ${ms(facts.slowestCheckTimeoutMs)}. `
+      + `Waits run ${1000 / MS_PER_SECOND}x faster; times are as they would pass on AWS (Step Functions' retry intervals `
+      + 'included at their full length; the instance boots on the same clock). Billed Lambda time is the handlers\' '
       + `wall time on this machine, warm, in-process, over loopback. Prices: ${PRICES.region} list prices, `
       + `Step Functions Standard $0.025 per 1,000 state transitions; Lambda ${facts.lambdaArchitecture} $0.20 per 1M requests `
       + `and $${gbSecond} per GB-second at ${facts.lambdaMemoryMb} MB; no free tier.`,
+  ].join('\n');
+}
+
+function watchSection(watch: WatchMeasure, facts: WorkflowFacts): string {
+  const { incident } = watch;
+  const gbSeconds = (watch.billedLambdaMsPerHour / 1000) * (facts.lambdaMemoryMb / 1024);
+  const parts = [
+    ['state transitions', String(watch.stateTransitionsPerHour), usd(watch.stateTransitionsPerHour * PRICES.stateTransition)],
+    ['Lambda requests', String(watch.lambdaInvocationsPerHour), usd(watch.lambdaInvocationsPerHour * PRICES.lambdaRequest)],
+    [`Lambda GB-seconds (${facts.lambdaMemoryMb} MB, ${ms(watch.billedLambdaMsPerHour)} billed)`, gbSeconds.toFixed(4),
+      usd(gbSeconds * PRICES.lambdaGbSecond[facts.lambdaArchitecture])],
+    ['**total per hour**', '', usd(watch.costUsdPerHour)],
+  ];
+  return [
+    '### Watching an alarm that stays in ALARM',
+    '',
+    `${incident.scenario.name}: one execution, ${incident.watchCycles} watch cycles every ${facts.watchIntervalSeconds ?? '?'} s, `
+      + `${watch.alarmReads} alarm reads, ${seconds(Math.round(incident.totalSimulatedSeconds))} in all; `
+      + `outcome ${incident.outcome}, ${incident.reboots} reboots, ${incident.messages} messages.`,
+    '',
+    table(['per hour of ALARM', 'count', 'cost'], parts, ['l', 'r', 'r']),
+    '',
+    `The first cycle (the incident itself) included. Prices as above: $${PRICES.stateTransition.toFixed(6)} per state transition, `
+      + `$${PRICES.lambdaRequest.toFixed(7)} per Lambda request, $${PRICES.lambdaGbSecond[facts.lambdaArchitecture]} per GB-second `
+      + `(${facts.lambdaArchitecture}); billed Lambda time is the handlers' warm wall time here, each invocation rounded up to 1 ms.`,
   ].join('\n');
 }
 
@@ -199,6 +244,12 @@ function incidentTargets(incidents: IncidentMeasure[], facts: WorkflowFacts): Ta
 
   const earlyBoot = facts.gracePeriodSeconds - gapLimit;
 
+  const escalated = incidents.filter((i) => i.escalationSeconds !== undefined);
+  const frozen = incidents.find((i) => i.scenario.initialHealth === 'frozen' && i.scenario.afterReboot === 'frozen');
+  if (!frozen) throw new Error('No scenario of a frozen instance that never comes back');
+  const escalationLimit = facts.deadlineSeconds + facts.slowestCheckTimeoutMs / 1000;
+  const latest = escalated.reduce((a, b) => (b.escalationSeconds! > a.escalationSeconds! ? b : a), frozen);
+
   const slowBoot = incidents.find((i) => i.scenario.bootSeconds === 240);
   if (!slowBoot) throw new Error('No scenario with a 240 s reboot');
   return [
@@ -223,6 +274,16 @@ function incidentTargets(incidents: IncidentMeasure[], facts: WorkflowFacts): Ta
         : undefined,
     },
     {
+      name: `escalation of an instance that never comes back ≤ deadline + slowest check timeout (${seconds(escalationLimit)} after the reboot)`,
+      measured: frozen.escalationSeconds === undefined
+        ? `${frozen.scenario.name}: ${frozen.outcome}, no unresponsive escalation`
+        : `${seconds(round1(latest.escalationSeconds!))} (${latest.scenario.name}; latest of ${escalated.length} escalations, `
+          + `${latest.rechecks} re-checks)${latest.escalationSeconds! > escalationLimit ? `, over by ${ms((latest.escalationSeconds! - escalationLimit) * 1000)}` : ''}`,
+      passed: frozen.escalationSeconds !== undefined && latest.escalationSeconds! <= escalationLimit,
+      note: 'From entering "Reboot instance" to entering "Notify unresponsive", simulated time; the deadline runs from the '
+        + 'reboot decision, a moment before.',
+    },
+    {
       name: 'reboot taking 240 s, 10-minute deadline: ends Recovered, never escalated',
       measured: `${slowBoot.outcome} after ${seconds(Math.round(slowBoot.simulatedSeconds))}`,
       passed: slowBoot.outcome === 'Recovered',
@@ -230,14 +291,25 @@ function incidentTargets(incidents: IncidentMeasure[], facts: WorkflowFacts): Ta
   ];
 }
 
-function packageTargets(assets: HandlerAsset[], tarball: Tarball, alarm: AlarmPeriodCheck): Target[] {
+function packageTargets(assets: HandlerAsset[], tarball: Tarball, alarm: AlarmPeriodCheck, requireTimes: RequireTime[]): Target[] {
   const gzipped = sum(assets.map((a) => a.gzipBytes));
+  const checkTimes = CHECK_BUNDLES.map((name) => {
+    const time = requireTimes.find((t) => t.name === name);
+    if (!time) throw new Error(`No bundle ${name} in assets/lambda: run \`npx projen bundle\``);
+    return time;
+  });
+  const slowestRequire = Math.max(...checkTimes.map((t) => t.medianMs));
   const periodOk = alarm.periods.length > 0 && alarm.periods.every((p) => p === 60);
   return [
     {
       name: `handler bundles gzipped ≤ ${kb(TARGETS.assetsGzipBytes)}`,
       measured: `${kb(gzipped)} (${assets.length} bundles)`,
       passed: gzipped <= TARGETS.assetsGzipBytes,
+    },
+    {
+      name: `cold require of each check handler ≤ ${TARGETS.checkRequireMs} ms (median of ${REQUIRE_RUNS} fresh processes)`,
+      measured: checkTimes.map((t) => `${t.name.replace(/\.lambda$/, '')} ${ms(t.medianMs)}`).join(', '),
+      passed: slowestRequire <= TARGETS.checkRequireMs,
     },
     {
       name: `npm tarball ≤ ${mb(TARGETS.tarballBytes)}`,
@@ -277,14 +349,17 @@ async function main(): Promise<void> {
   const requireTimes = measureRequireTimes(ROOT, assets, REQUIRE_RUNS);
   progress(`playing ${BENCH_SCENARIOS.length} incidents`);
   const { facts, incidents } = await measureIncidents(BENCH_SCENARIOS, MS_PER_SECOND);
+  progress(`playing "${WATCH_SCENARIO.name}"`);
+  const watch = await measureWatch(WATCH_SCENARIO, MS_PER_SECOND, facts);
   const alarm = checkAlarmPeriod(path.join(ROOT, 'README.md'));
 
-  const targets = [...synthTargets(synth), ...incidentTargets(incidents, facts), ...packageTargets(assets, tarball, alarm)];
+  const targets = [...synthTargets(synth), ...incidentTargets(incidents, facts), ...packageTargets(assets, tarball, alarm, requireTimes)];
   console.log([
     header,
     synthSection(synth),
     packageSection(assets, requireTimes, tarball),
     incidentSection(incidents, facts),
+    watchSection(watch, facts),
     targetSection(targets),
   ].join('\n\n'));
 }

@@ -6,8 +6,8 @@
 import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { CpuFirstLineSupport } from '../../src';
-import { allStates, renderWorkflow, RunReport, TimelineEntry } from '../harness';
 import { InstanceHealth } from '../fakes';
+import { allStates, renderWorkflow, RunReport, TimelineEntry } from '../harness';
 import { playScenario, Scenario, ScenarioResult, World } from '../scenarios';
 
 /** The incidents the bench plays. */
