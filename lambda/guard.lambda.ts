@@ -164,7 +164,7 @@ export function describeWindow(seconds: number): string {
 export function firstSchedule(nowMs: number, gracePeriodSeconds: number, deadlineSeconds: number): RecheckSchedule {
   const deadlineAt = nowMs + deadlineSeconds * 1000;
   const nextRecheckAt = Math.min(nowMs + gracePeriodSeconds * 1000, deadlineAt);
-  return { waitSeconds: Math.ceil((nextRecheckAt - nowMs) / 1000), nextRecheckAt, deadlineAt, deadlineReached: false };
+  return { waitSeconds: Math.floor((nextRecheckAt - nowMs) / 1000), nextRecheckAt, deadlineAt, deadlineReached: false };
 }
 
 /**
@@ -174,7 +174,8 @@ export function firstSchedule(nowMs: number, gracePeriodSeconds: number, deadlin
  * The next re-check is due one interval after the previous one was due, so the time the
  * checks take does not add up; if that time has passed already, the next re-check starts at
  * once. No re-check is due after the deadline, and the last one is due at it: the workflow
- * escalates no later than the deadline plus the slowest check's timeout.
+ * escalates no later than the deadline plus the slowest check's timeout. Waits are rounded
+ * down to whole seconds (ASL waits in seconds), so a re-check never starts after it is due.
  */
 export function nextSchedule(event: ScheduleEvent, nowMs: number): RecheckSchedule {
   const { deadlineAt, nextRecheckAt: previousAt } = event.schedule;
@@ -182,7 +183,7 @@ export function nextSchedule(event: ScheduleEvent, nowMs: number): RecheckSchedu
     return { waitSeconds: 0, nextRecheckAt: previousAt, deadlineAt, deadlineReached: true };
   }
   const nextRecheckAt = Math.min(Math.max(previousAt + event.intervalSeconds * 1000, nowMs), deadlineAt);
-  return { waitSeconds: Math.max(0, Math.ceil((nextRecheckAt - nowMs) / 1000)), nextRecheckAt, deadlineAt, deadlineReached: false };
+  return { waitSeconds: Math.max(0, Math.floor((nextRecheckAt - nowMs) / 1000)), nextRecheckAt, deadlineAt, deadlineReached: false };
 }
 
 /** Decides 'REBOOT' for the instance as looked up right before, at `nowMs`. Pure. */

@@ -139,5 +139,6 @@ export function ruleTargetRole(scope: Construct, namePrefix: string, customState
   if (customStateMachineArn) {
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [customStateMachineArn] }));
   }
-  return role;
+  // The rule target would add a grant per instance; the prefix statement already covers them.
+  return role.withoutPolicyUpdates();
 }

@@ -426,6 +426,8 @@ class WorkflowBuilder {
       error: 'EscalationFailed',
       cause: 'The escalation notifier could not deliver the message; see the execution history.',
     });
+    releaseBeforeFailing.addRetry({ errors: [LOCK_HELD_ERROR], maxAttempts: 0 });
+    releaseBeforeFailing.addRetry(AWS_API_RETRY);
     releaseBeforeFailing.addCatch(fail, { errors: [sfn.Errors.ALL], resultPath: sfn.JsonPath.DISCARD });
     releaseBeforeFailing.next(fail);
     if (!settings.recovery) {
