@@ -9,7 +9,11 @@ import { messageText, playScenario, SCENARIOS, ScenarioResult } from './scenario
 /** Real milliseconds per simulated second of waiting. */
 const MS_PER_SECOND = 10;
 /** States that add nothing to a printed timeline. */
-const QUIET_STATES = new Set(['Start incident', 'Find running executions', 'Admitted?', 'Healthy?', 'Reboot allowed?', 'Count re-check', 'Healthy again?', 'Wait before re-check']);
+const QUIET_STATES = new Set([
+  'Start incident', 'Look up instance', 'Inspect instance', 'Take lock', 'Paused?', 'Healthy?', 'Look up before reboot',
+  'Reboot allowed?', 'Wait before re-check', 'Look up before re-check', 'Inspect before re-check', 'Paused since the reboot?',
+  'Count re-check', 'Healthy again?', 'Schedule re-check', 'Deadline passed?', 'Alarm still on?', 'Release lock', 'Done',
+]);
 /** Re-checks printed before the rest are folded into one line. */
 const RECHECKS_SHOWN = 3;
 
@@ -52,11 +56,11 @@ function printResult(result: ScenarioResult, index: number): void {
   const line = '─'.repeat(78);
   console.log(`\n${line}\n${index + 1}. ${scenario.name}\n${line}`);
   printTimeline(report.timeline);
-  console.log(`  outcome: ${report.status} at "${report.path[report.path.length - 1]}"; reboots: ${result.reboots}; `
+  console.log(`  outcome: ${report.status} at "${report.outcome}"; reboots: ${result.reboots}; `
     + `Lambda invocations: ${report.lambdaInvocations}; state transitions: ${report.stateTransitions}; `
     + `real time: ${report.durationMs} ms`);
   if (result.reports.length > 1) {
-    const others = result.reports.slice(1).map((r) => r.path[r.path.length - 1]);
+    const others = result.reports.slice(1).map((r) => r.outcome);
     console.log(`  ${others.length} more executions started by the same incident ended at: ${[...new Set(others)].map((o) => `"${o}" ×${others.filter((x) => x === o).length}`).join(', ')}`);
   }
   for (const message of result.slackMessages) {

@@ -7,10 +7,9 @@
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { Duration } from 'aws-cdk-lib';
 import { CpuFirstLineSupport } from '../src';
-import { OPSGENIE_KEY, SLACK_TOKEN } from './scenarios';
 import { awsError, FakeApi } from './fakes';
 import { HANDLERS_BY_FUNCTION_ID, LocalHandler } from './harness';
-import { OPSGENIE_KEY_ARN, Scenario, SLACK_TOKEN_ARN } from './scenarios';
+import { OPSGENIE_KEY, SLACK_TOKEN, OPSGENIE_KEY_ARN, Scenario, SLACK_TOKEN_ARN } from './scenarios';
 
 /** Short waits, so that a fault that never heals escalates after three re-checks. */
 const QUICK_RECHECKS = { recheck: { gracePeriod: Duration.seconds(20), interval: Duration.seconds(20), deadline: Duration.seconds(60) } };

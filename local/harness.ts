@@ -309,7 +309,9 @@ export async function runWorkflow(construct: CpuFirstLineSupport, options: RunOp
     if (state.Type === 'Wait') {
       taskResourceLocalHandlers[name] = async (input: any) => {
         const seconds = Number(input.seconds);
-        if (!Number.isFinite(seconds) || seconds < 0) throw Object.assign(new Error(`Wait "${name}": invalid seconds ${input.seconds}`), { name: 'States.Runtime' });
+        if (!Number.isFinite(seconds) || seconds < 0) {
+          throw Object.assign(new Error(`Wait "${name}": invalid seconds ${input.seconds}`), { name: 'States.Runtime' });
+        }
         await clock.wait(seconds * 1000, seconds * msPerWaitSecond);
         return {};
       };
@@ -393,7 +395,12 @@ export async function runWorkflow(construct: CpuFirstLineSupport, options: RunOp
   for (const [index, event] of events.entries()) {
     if (event.type !== 'StateEntered' || !topLevel.has(event.state?.name)) continue;
     const exited = events.slice(index).find((e) => e.type === 'StateExited' && e.state.name === event.state.name);
-    timeline.push({ atMs: event.timestamp - startTime.getTime(), simulatedMs: simulatedAt[index], state: event.state.name, output: exited?.state.output });
+    timeline.push({
+      atMs: event.timestamp - startTime.getTime(),
+      simulatedMs: simulatedAt[index],
+      state: event.state.name,
+      output: exited?.state.output,
+    });
   }
   const path = timeline.map((t) => t.state);
   const outcomes: readonly string[] = OUTCOMES;

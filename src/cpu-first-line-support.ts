@@ -418,7 +418,8 @@ export class CpuFirstLineSupport extends Construct {
         detail: { state: { value: ['ALARM'] } },
       },
       targets: [new targets.SfnStateMachine(this.stateMachine, {
-        role: ruleTargetRole(this, failures.stateMachineNamePrefix, props.stateMachineName !== undefined ? this.stateMachine.stateMachineArn : undefined),
+        role: ruleTargetRole(this, failures.stateMachineNamePrefix,
+          props.stateMachineName !== undefined ? this.stateMachine.stateMachineArn : undefined),
       })],
     });
     acceptNagFindings(this.rule, [{
