@@ -56,10 +56,19 @@ export type GuardEvent = InspectEvent | RebootGuardEvent | ScheduleEvent;
 /** What the guard answers. */
 export type GuardAnswer = Inspection | RebootDecision | RecheckSchedule;
 
+/**
+ * The `Reservations` of the `DescribeInstances` answer in the event's `lookup` (the whole answer
+ * of the SDK integration, so that a missing list is an answer, not a runtime error of the state
+ * machine); none when the answer has no `Reservations`.
+ */
 function readReservations(fields: Record<string, unknown>): DescribedReservations {
-  const reservations = fields.reservations;
+  const lookup = fields.lookup;
+  if (typeof lookup !== 'object' || lookup === null || Array.isArray(lookup)) {
+    throw invalid(HANDLER, 'lookup', 'must be the answer of DescribeInstances', lookup);
+  }
+  const reservations = (lookup as { Reservations?: unknown }).Reservations ?? [];
   if (!Array.isArray(reservations)) {
-    throw invalid(HANDLER, 'reservations', 'must be the Reservations list of a DescribeInstances answer', reservations);
+    throw invalid(HANDLER, 'lookup.Reservations', 'must be the Reservations list of a DescribeInstances answer', reservations);
   }
   return reservations as DescribedReservations;
 }
@@ -131,7 +140,11 @@ export function inspectInstance(instanceId: string, reservations: DescribedReser
 /** Answers 'INSPECT' at `nowMs`. Pure. */
 export function inspect(event: InspectEvent, nowMs: number): Inspection {
   const now = Math.floor(nowMs / 1000);
-  return { instance: inspectInstance(event.instanceId, event.reservations), lock: { now, leaseUntil: now + event.leaseSeconds } };
+  // DynamoDB numbers travel as strings in the Step Functions DynamoDB integration (`"N": "..."`).
+  return {
+    instance: inspectInstance(event.instanceId, event.reservations),
+    lock: { now: String(now), leaseUntil: String(now + event.leaseSeconds) },
+  };
 }
 
 /** The reboot times recorded in a ledger tag value; unreadable entries are ignored. */

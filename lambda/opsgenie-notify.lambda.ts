@@ -19,11 +19,14 @@
  *
  * @see https://docs.opsgenie.com/docs/alert-api#create-alert
  */
-import { bodySnippet, HttpRequest, HttpResponse, isRetryableStatus } from './shared/http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { errorMessage } from './shared/aws-errors';
+import { bodySnippet, fetchOnce, HttpRequest, HttpResponse, isRetryableStatus } from './shared/http';
 import { InvalidEventError } from './shared/invalid-event-error';
 import { failedCheckNames, IncidentMessage, MAX_TITLE_LENGTH, readRebootDecision, renderPlainText, truncate } from './shared/message';
 import {
-  DeliveryOptions, deadlineFromContext, deliverNotification, LambdaContextLike, NotificationContext, NotifierDefinition, readParameter,
+  DeliveryOptions, deadlineFromContext, deliverNotification, LambdaContextLike, NotificationContext, NotifierDefinition, NotifierUnavailableError,
+  readParameter,
 } from './shared/notifier';
 import { NotifyEvent, NotifyResult } from './shared/types';
 import { Fields } from './shared/validate';
@@ -193,6 +196,55 @@ export function interpretOpsGenieResponse(response: HttpResponse): string | unde
   }
 }
 
+/** How long and how often the notifier asks OpsGenie whether an accepted alert was processed. */
+export const CONFIRMATION_POLICY = { attempts: 4, firstWaitMs: 250, timeoutMs: 5_000 };
+
+/**
+ * Confirms that OpsGenie processed the alert it accepted. OpsGenie answers `202 Accepted`
+ * before it processes a create request, and a request can still fail then (an unknown
+ * responder team, say): `GET /v2/alerts/requests/{requestId}` tells
+ * (https://docs.opsgenie.com/docs/alert-api#get-request-status). Asks up to 4 times, after
+ * 0.25, 0.5, 1 and 2 s; 404 means "not processed yet".
+ *
+ * @throws OpsGenieApiError when OpsGenie processed the request and did not create the alert;
+ * NotifierUnavailableError when it was still not processed (the workflow sends it again: the
+ * same alias only adds to the alert if the first one was created meanwhile)
+ */
+export async function confirmOpsGenieRequest(
+  baseUrl: string,
+  secret: string,
+  requestId: string | undefined,
+  redact: (text: string) => string,
+  policy = CONFIRMATION_POLICY,
+): Promise<void> {
+  if (requestId === undefined) {
+    throw new NotifierUnavailableError('OpsGenie accepted the alert without a requestId, so it cannot be confirmed; the workflow retries later');
+  }
+  let last = 'no answer';
+  for (let attempt = 0; attempt < policy.attempts; attempt++) {
+    await sleep(policy.firstWaitMs * 2 ** attempt);
+    try {
+      const answer = await fetchOnce({
+        url: `${baseUrl}/v2/alerts/requests/${encodeURIComponent(requestId)}`,
+        method: 'GET',
+        headers: { Authorization: `GenieKey ${secret}` },
+      }, policy.timeoutMs);
+      if (answer.status === 200) {
+        const data = (JSON.parse(answer.body) as { data?: { isSuccess?: unknown; status?: unknown } }).data;
+        if (data?.isSuccess === true) return;
+        if (data?.isSuccess === false) {
+          throw new OpsGenieApiError(redact(`OpsGenie accepted the alert but did not create it: ${String(data.status ?? 'no status')} (request ${requestId})`));
+        }
+      }
+      last = `HTTP ${answer.status}: ${redact(bodySnippet(answer.body))}`;
+    } catch (error) {
+      if (error instanceof OpsGenieApiError) throw error;
+      last = redact(errorMessage(error));
+    }
+  }
+  throw new NotifierUnavailableError(`OpsGenie accepted the alert but had not processed it after ${policy.attempts} checks (${last}); the workflow retries later`);
+}
+
 /** The OpsGenie notifier, as plugged into {@link deliverNotification}. */
 export const OPSGENIE_NOTIFIER: NotifierDefinition<OpsGenieParameters> = {
   notifier: 'opsgenie',
@@ -211,6 +263,7 @@ export const OPSGENIE_NOTIFIER: NotifierDefinition<OpsGenieParameters> = {
   isTransient: isRetryableStatus,
   interpretResponse: (response) => interpretOpsGenieResponse(response),
   describeParameters: (parameters) => ({ team: parameters.team, priority: parameters.priority }),
+  confirm: ({ destination, secret, reference, redact }) => confirmOpsGenieRequest(destination.baseUrl, secret, reference, redact),
 };
 
 /** Raises the OpsGenie alert; `options` set the deadline and tune the retries (for tests). */

@@ -9,6 +9,15 @@ import { PlannedFailure } from './fakes';
 type AttributeValue = { readonly S?: string; readonly N?: string };
 type Item = Record<string, AttributeValue>;
 
+/**
+ * A `States.Runtime` error: what Step Functions raises when a state's input cannot be used (a
+ * missing path, a parameter of the wrong type). It cannot be retried or caught (Step Functions
+ * developer guide, "Error handling"): the execution fails.
+ */
+export function statesRuntimeError(message: string): Error {
+  return Object.assign(new Error(message), { name: 'States.Runtime', isRetryable: false, isCatchable: false });
+}
+
 /** The error DynamoDB answers when a condition does not hold, as Step Functions names it. */
 export function conditionalCheckFailed(): Error {
   return Object.assign(new Error('The conditional request failed'), { name: 'DynamoDB.ConditionalCheckFailedException' });
@@ -36,6 +45,7 @@ export class FakeLockTable {
   }
 
   public putItem(input: { Item: Item; ConditionExpression?: string; ExpressionAttributeValues?: Item }): Record<string, never> {
+    checkAttributeValues(input.Item, input.ExpressionAttributeValues);
     this.failure.trip();
     const key = this.keyOf(input.Item);
     this.check(this.items.get(key), input.ConditionExpression, input.ExpressionAttributeValues);
@@ -44,6 +54,7 @@ export class FakeLockTable {
   }
 
   public deleteItem(input: { Key: Item; ConditionExpression?: string; ExpressionAttributeValues?: Item }): Record<string, never> {
+    checkAttributeValues(input.Key, input.ExpressionAttributeValues);
     this.failure.trip();
     const key = this.keyOf(input.Key);
     this.check(this.items.get(key), input.ConditionExpression, input.ExpressionAttributeValues);
@@ -61,6 +72,23 @@ export class FakeLockTable {
     if (expression === undefined || evaluate(expression, item, values)) return;
     this.refused++;
     throw conditionalCheckFailed();
+  }
+}
+
+/**
+ * Checks attribute values as the Step Functions DynamoDB integration does before calling
+ * DynamoDB: `S` and `N` must be JSON strings (a number must be sent as `"N": "42"`); anything
+ * else fails the task with a `States.Runtime` error ("The value for the field 'N' must be a STRING").
+ */
+function checkAttributeValues(...items: Array<Item | undefined>): void {
+  for (const item of items) {
+    for (const [name, attribute] of Object.entries(item ?? {})) {
+      for (const [type, v] of Object.entries(attribute)) {
+        if ((type === 'S' || type === 'N') && typeof v !== 'string') {
+          throw statesRuntimeError(`The value for the field '${type}' of ${name} must be a STRING, got ${JSON.stringify(v)}`);
+        }
+      }
+    }
   }
 }
 

@@ -207,6 +207,13 @@ export class FakeNotifiers {
   public opsGenieQueue: FakeAnswer[] = [];
   private readonly alerts = new Map<string, FakeOpsGenieAlert>();
   private readonly processing = new Set<Promise<void>>();
+  /** How each processed create request ended, by request ID. */
+  private readonly processed = new Map<string, { isSuccess: boolean; status: string; alias: string }>();
+  /**
+   * When set, OpsGenie accepts create requests (202) and then fails to process them with this
+   * status, e.g. "Team [sre] does not exist" (the request status shows `isSuccess: false`).
+   */
+  public opsGenieProcessingFailure?: string;
   private readonly server: http.Server;
 
   constructor() {
@@ -231,6 +238,8 @@ export class FakeNotifiers {
           res.end(JSON.stringify(this.slackAnswer));
         } else if (req.url === '/v2/alerts') {
           this.createAlert(received, res);
+        } else if (req.method === 'GET' && req.url?.startsWith('/v2/alerts/requests/')) {
+          this.requestStatus(decodeURIComponent(req.url.slice('/v2/alerts/requests/'.length)), res);
         } else {
           res.statusCode = 404;
           res.end('{}');
@@ -281,6 +290,20 @@ export class FakeNotifiers {
     await closeServer(this.server);
   }
 
+  /**
+   * `GET /v2/alerts/requests/{requestId}`: 404 until the create request is processed, then
+   * `{ data: { isSuccess, status, alias } }` (OpsGenie Alert API, "Get request status").
+   */
+  private requestStatus(requestId: string, res: http.ServerResponse): void {
+    const outcome = this.processed.get(requestId);
+    if (!outcome) {
+      res.statusCode = 404;
+      res.end(JSON.stringify({ message: 'Request not found. It might not be processed, yet.', took: 0.0, requestId }));
+      return;
+    }
+    res.end(JSON.stringify({ data: { success: outcome.isSuccess, action: 'Create', isSuccess: outcome.isSuccess, status: outcome.status, alias: outcome.alias }, took: 0.0, requestId }));
+  }
+
   /** Answers a create-alert request at once, then processes it asynchronously (see the class doc). */
   private createAlert(received: Omit<ReceivedRequest, 'accepted'>, res: http.ServerResponse): void {
     const requestId = `req-${this.opsGenieAlerts.length + 1}`;
@@ -300,6 +323,12 @@ export class FakeNotifiers {
     if (status >= 300) return;
     const done = new Promise<void>((resolve) => setTimeout(resolve, this.opsGenieProcessingMs)).then(() => {
       const alias = typeof request.body.alias === 'string' && request.body.alias !== '' ? request.body.alias : `generated-${requestId}`;
+      if (this.opsGenieProcessingFailure !== undefined) {
+        // Accepted with 202, then failed in processing: no alert, nobody paged.
+        this.processed.set(requestId, { isSuccess: false, status: this.opsGenieProcessingFailure, alias });
+        return;
+      }
+      this.processed.set(requestId, { isSuccess: true, status: 'Created alert', alias });
       const open = this.alerts.get(alias);
       if (open?.open) {
         open.count++;

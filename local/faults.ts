@@ -456,6 +456,19 @@ export const FAULTS: Fault[] = [
     scenario: { initialHealth: 'healthy', https: true },
     expected: { outcome: 'Escalated after error', reboots: 0, opsGenie: 1, text: /CertificateError|certificate/ },
   },
+  {
+    fault: 'OpsGenie accepts the alert (202) but fails to process it (its team does not exist)',
+    response: 'A 202 is not a page: the notifier asks for the request\'s status, finds it failed, and Slack is told that paging failed; the execution fails',
+    scenario: {
+      initialHealth: 'hung',
+      afterReboot: 'hung',
+      props: QUICK_RECHECKS,
+      inject: ({ notifiers }) => {
+        notifiers.opsGenieProcessingFailure = 'Team [sre] does not exist';
+      },
+    },
+    expected: { status: 'FAILED', outcome: 'Escalation failed', reboots: 1, opsGenie: 1, opsGeniePages: 0, slack: 1, text: /PAGING FAILED[\s\S]*does not exist/ },
+  },
 ];
 
 /** The README table: one row per fault. */

@@ -12,7 +12,7 @@ import { CfnResource, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SimulatedClock } from './clock';
-import { FakeAlarm, FakeLockTable } from './fake-aws';
+import { FakeAlarm, FakeLockTable, statesRuntimeError } from './fake-aws';
 import './polyfills';
 import { readGuardEvent, runGuard } from '../lambda/guard.lambda';
 import { handler as opsGenieNotify } from '../lambda/opsgenie-notify.lambda';
@@ -235,6 +235,10 @@ export interface RunReport {
 
 /** The local task resource that stands in for a Wait state (see `localDefinition`). */
 const LOCAL_WAIT = 'arn:aws:states:::local:wait';
+/** The local task resource that stands in for a Pass state reading `$$.State.EnteredTime`. */
+const LOCAL_ENTERED_TIME = 'arn:aws:states:::local:enteredTime';
+const ENTERED_TIME = '$$.State.EnteredTime';
+const ENTERED_TIME_PLACEHOLDER = '<entered time>';
 
 /**
  * The definition as the local runner runs it: each Wait state becomes a Task on
@@ -244,6 +248,14 @@ const LOCAL_WAIT = 'arn:aws:states:::local:wait';
 function localDefinition(definition: any): any {
   const copy = JSON.parse(JSON.stringify(definition));
   for (const [name, state] of Object.entries<any>(copy.States)) {
+    // The local runner has no `$$.State.EnteredTime`: such a Pass becomes a Task on
+    // LOCAL_ENTERED_TIME, which answers its parameters with the time filled in from the clock.
+    if (state.Type === 'Pass' && state.Parameters && JSON.stringify(state.Parameters).includes(ENTERED_TIME)) {
+      const parameters = Object.fromEntries(Object.entries<any>(state.Parameters).map(([key, value]) =>
+        (value === ENTERED_TIME ? [key.replace(/\.\$$/, ''), ENTERED_TIME_PLACEHOLDER] : [key, value])));
+      copy.States[name] = { ...state, Type: 'Task', Resource: LOCAL_ENTERED_TIME, Parameters: parameters };
+      continue;
+    }
     if (state.Type !== 'Wait') continue;
     if (state.Seconds === undefined && state.SecondsPath === undefined) {
       throw new Error(`Wait state "${name}" waits for a timestamp, which the local harness does not scale`);
@@ -308,12 +320,19 @@ export async function runWorkflow(construct: CpuFirstLineSupport, options: RunOp
     }
     if (state.Type === 'Wait') {
       taskResourceLocalHandlers[name] = async (input: any) => {
-        const seconds = Number(input.seconds);
-        if (!Number.isFinite(seconds) || seconds < 0) {
-          throw Object.assign(new Error(`Wait "${name}": invalid seconds ${input.seconds}`), { name: 'States.Runtime' });
+        const seconds = input.seconds;
+        if (!Number.isInteger(seconds) || seconds < 0) {
+          throw statesRuntimeError(`Wait "${name}": SecondsPath must be a non-negative integer, got ${JSON.stringify(input.seconds)}`);
         }
         await clock.wait(seconds * 1000, seconds * msPerWaitSecond);
         return {};
+      };
+      continue;
+    }
+    if (state.Type === 'Pass' && state.Parameters && JSON.stringify(state.Parameters).includes(ENTERED_TIME)) {
+      taskResourceLocalHandlers[name] = async (input: any) => {
+        const now = new Date(clock.now()).toISOString();
+        return Object.fromEntries(Object.entries<any>(input).map(([key, value]) => [key, value === ENTERED_TIME_PLACEHOLDER ? now : value]));
       };
       continue;
     }

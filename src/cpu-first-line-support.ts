@@ -382,7 +382,7 @@ export class CpuFirstLineSupport extends Construct {
       deadline,
       guard,
       lockTable: locks,
-      leaseSeconds: incident.toSeconds() + (watch?.interval.toSeconds() ?? 0),
+      leaseSeconds: lockLease(gracePeriod, interval, watch?.interval).toSeconds(),
       maxReboots: budget.maxReboots,
       rebootWindow: budget.window,
       dryRun: props.dryRun ?? false,
@@ -479,9 +479,7 @@ function rebootBudget(budget: RebootBudget = {}): Required<RebootBudget> {
 
 /**
  * A bound on one cycle (an incident) that no healthy run reaches: every task at its Lambda
- * timeout with all retries, notifications with their 270 s of retries, and every wait. The
- * incident lock's lease is this (plus the watch interval), and each watch cycle takes the lock
- * again, so the lock of an execution that died lapses within one cycle.
+ * timeout with all retries, notifications with their 270 s of retries, and every wait.
  */
 function incidentTimeout(gracePeriod: Duration, interval: Duration, deadline: Duration): Duration {
   const attempts = 3; // the first try and two retries
@@ -490,6 +488,19 @@ function incidentTimeout(gracePeriod: Duration, interval: Duration, deadline: Du
   const rechecks = maxRechecks(gracePeriod, interval, deadline);
   // Per run: look up, inspect, lock, check, look up, decide, tag, reboot; per re-check: look up, inspect, check, schedule.
   return Duration.seconds(deadline.toSeconds() + (8 + 4 * rechecks) * taskSeconds + 3 * notifySeconds);
+}
+
+/**
+ * How long the incident lock holds unless renewed. The lock is taken at the start and renewed
+ * before each re-check and at each watch cycle, so the longest time between two renewals is the
+ * longest wait plus the tasks around it: notifications with all their retries (three in a row
+ * at worst: the escalation, an error alert, the other channel) and the lookups and checks. The
+ * lock of an execution that died (aborted, say) lapses within this time.
+ */
+function lockLease(gracePeriod: Duration, interval: Duration, watchInterval?: Duration): Duration {
+  const longestWait = Math.max(gracePeriod.toSeconds(), interval.toSeconds(), watchInterval?.toSeconds() ?? 0);
+  const notifySeconds = 6 * NOTIFIER_FUNCTION_TIMEOUT.toSeconds() + 270;
+  return Duration.seconds(longestWait + 3 * notifySeconds + 15 * 60);
 }
 
 /**

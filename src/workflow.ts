@@ -44,7 +44,7 @@ export interface WorkflowSettings {
   readonly guard: lambda.IFunction;
   /** The stack's incident-lock table. */
   readonly lockTable: dynamodb.ITable;
-  /** How long a lock holds at most: the execution timeout. */
+  /** How long a lock holds unless renewed: it is renewed before each re-check and each watch cycle. */
   readonly leaseSeconds: number;
   /** At most this many reboots within `rebootWindow`. */
   readonly maxReboots: number;
@@ -135,7 +135,7 @@ const OUTCOME_COMMENTS: Record<Outcome, string> = {
  *                        → (paused) Paused; (not running, budget spent, no address) Notify not rebooted → Escalated without reboot
  *                        → (dry run) Notify would reboot → Dry run
  *                        → Record reboot → Reboot instance (fails: Restore reboot ledger → error)
- *                          → Wait before re-check → Look up before re-check → Inspect before re-check → (paused) Paused
+ *                          → Wait before re-check → Look up before re-check → Inspect before re-check → Renew lock → (paused) Paused
  *                          → Re-check instance → (healthy) Notify recovered → Recovered
  *                                              → Schedule re-check → (deadline passed) Notify unresponsive → Escalated
  *                                                                  → Wait before re-check
@@ -176,9 +176,13 @@ class WorkflowBuilder {
     this.notifyError = this.escalate('Notify error', 'ERROR', 'Escalated after error');
     if (settings.watch) {
       this.watchStart = new sfn.Pass(scope, 'Start watch cycle', {
-        comment: 'A new cycle of checks for the alarm that is still in ALARM: nothing is rebooted yet in this cycle.',
-        result: sfn.Result.fromObject({ recorded: false, issued: false }),
-        resultPath: '$.reboot',
+        comment: 'A new cycle of checks for the alarm that is still in ALARM: a new incident, nothing of the last one carried over.',
+        parameters: {
+          ...incidentFields(settings.instanceId),
+          'incidentStartedAt.$': '$$.State.EnteredTime',
+          'alarmEvent.$': '$.alarmEvent',
+          'watch.$': '$.watch',
+        },
       });
       this.watchChain = this.watch(settings.watch, this.watchStart);
     }
@@ -189,34 +193,15 @@ class WorkflowBuilder {
     const start = new sfn.Pass(scope, 'Start incident', {
       comment: 'Keeps the alarm event and sets the defaults that later states and notifications read.',
       parameters: {
+        ...incidentFields(settings.instanceId),
         'alarmEvent.$': '$',
-        'instanceId': settings.instanceId,
         'incidentStartedAt.$': '$$.Execution.StartTime',
-        'executionId.$': '$$.Execution.Id',
-        'firstRun': [],
-        'lastRun': [],
-        'recheck': { count: 0 },
-        'reboot': { recorded: false, issued: false },
         'watch': { count: 0 },
       },
     });
 
-    const takeLock = new tasks.DynamoPutItem(scope, 'Take lock', {
-      comment: 'One incident per instance: the lock is taken with a conditional write, so of two executions started by '
-        + 'one alarm (EventBridge delivers at least once) only one proceeds. A lock lapses at its lease.',
-      table: settings.lockTable,
-      item: {
-        instanceId: tasks.DynamoAttributeValue.fromString(settings.instanceId),
-        holder: tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$$.Execution.Id')),
-        leaseUntil: tasks.DynamoAttributeValue.numberFromString(sfn.JsonPath.stringAt('$.inspection.lock.leaseUntil')),
-      },
-      conditionExpression: 'attribute_not_exists(instanceId) OR leaseUntil < :now OR holder = :me',
-      expressionAttributeValues: {
-        ':now': tasks.DynamoAttributeValue.numberFromString(sfn.JsonPath.stringAt('$.inspection.lock.now')),
-        ':me': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$$.Execution.Id')),
-      },
-      resultPath: sfn.JsonPath.DISCARD,
-    });
+    const takeLock = this.lockTask('Take lock', 'One incident per instance: the lock is taken with a conditional write, so of two executions started by '
+      + 'one alarm (EventBridge delivers at least once) only one proceeds. A lock lapses at its lease unless renewed.', false);
     takeLock.addCatch(this.outcome('Already handled', { holdsLock: false }), { errors: [LOCK_HELD_ERROR], resultPath: sfn.JsonPath.DISCARD });
     this.guarded(takeLock, [LOCK_HELD_ERROR]);
 
@@ -239,13 +224,38 @@ class WorkflowBuilder {
     return start.next(chain);
   }
 
+  /**
+   * A conditional write of the incident lock with the lease of `$.inspection.lock`. Taking it
+   * succeeds when nobody holds it, its lease has lapsed, or this execution holds it; renewing it
+   * (`renew`) only when this execution still holds it.
+   */
+  private lockTask(id: string, comment: string, renew = true): tasks.DynamoPutItem {
+    const me = tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$$.Execution.Id'));
+    const task = new tasks.DynamoPutItem(this.scope, id, {
+      comment,
+      table: this.settings.lockTable,
+      item: {
+        instanceId: tasks.DynamoAttributeValue.fromString(this.settings.instanceId),
+        holder: me,
+        leaseUntil: tasks.DynamoAttributeValue.numberFromString(sfn.JsonPath.stringAt('$.inspection.lock.leaseUntil')),
+      },
+      conditionExpression: renew ? 'holder = :me' : 'attribute_not_exists(instanceId) OR leaseUntil < :now OR holder = :me',
+      expressionAttributeValues: {
+        ...(renew ? {} : { ':now': tasks.DynamoAttributeValue.numberFromString(sfn.JsonPath.stringAt('$.inspection.lock.now')) }),
+        ':me': me,
+      },
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+    return renew ? this.guarded(task, [LOCK_HELD_ERROR]) : task;
+  }
+
   /** Reboot decision and what follows it. */
   private decideReboot(): sfn.IChainable {
     const { settings, scope } = this;
     const decide = this.guardTask('Decide reboot', {
       step: 'REBOOT',
       instanceId: settings.instanceId,
-      reservations: sfn.JsonPath.listAt('$.lookup.reservations'),
+      lookup: sfn.JsonPath.objectAt('$.lookup'),
       maxReboots: settings.maxReboots,
       rebootWindowSeconds: settings.rebootWindow.toSeconds(),
       dryRun: settings.dryRun,
@@ -325,6 +335,7 @@ class WorkflowBuilder {
     waitBeforeRecheck
       .next(this.lookUp('Look up before re-check'))
       .next(this.inspect('Inspect before re-check'))
+      .next(this.lockTask('Renew lock', 'Renews the incident lock, which this execution must still hold: a lost lock is an error, never a reason to go on.'))
       .next(new sfn.Choice(scope, 'Paused since the reboot?')
         .when(sfn.Condition.booleanEquals('$.inspection.instance.paused', true), paused)
         .otherwise(recheck
@@ -376,7 +387,6 @@ class WorkflowBuilder {
       action: 'describeAlarms',
       parameters: { AlarmNames: [watch.alarmName], AlarmTypes: ['MetricAlarm'] },
       iamResources: ['*'],
-      resultSelector: { 'alarms.$': '$.MetricAlarms' },
       resultPath: '$.alarm',
     });
     readAlarm.addRetry(AWS_API_RETRY);
@@ -392,8 +402,8 @@ class WorkflowBuilder {
     });
     return readAlarm.next(new sfn.Choice(scope, 'Alarm still on?')
       .when(sfn.Condition.and(
-        sfn.Condition.isPresent('$.alarm.alarms[0].StateValue'),
-        sfn.Condition.stringEquals('$.alarm.alarms[0].StateValue', 'ALARM'),
+        sfn.Condition.isPresent('$.alarm.MetricAlarms[0].StateValue'),
+        sfn.Condition.stringEquals('$.alarm.MetricAlarms[0].StateValue', 'ALARM'),
         sfn.Condition.numberLessThan('$.watch.count', watch.maxCycles),
       ), countCycle.next(wait).next(watchStart))
       .otherwise(this.releaseLock));
@@ -464,7 +474,7 @@ class WorkflowBuilder {
       action: 'describeInstances',
       parameters: { InstanceIds: [this.settings.instanceId] },
       iamResources: ['*'],
-      resultSelector: { 'reservations.$': '$.Reservations' },
+      // The whole answer: a field it lacks is then the guard's to judge, not a runtime error here.
       resultPath: '$.lookup',
     }));
   }
@@ -474,7 +484,7 @@ class WorkflowBuilder {
     return this.guardTask(id, {
       step: 'INSPECT',
       instanceId: this.settings.instanceId,
-      reservations: sfn.JsonPath.listAt('$.lookup.reservations'),
+      lookup: sfn.JsonPath.objectAt('$.lookup'),
       leaseSeconds: this.settings.leaseSeconds,
     }, '$.inspection');
   }
@@ -574,4 +584,16 @@ class WorkflowBuilder {
     task.addRetry(NOTIFY_RETRY);
     return task;
   }
+}
+
+/** The fields every incident (the first, and each watch cycle) starts with. */
+function incidentFields(instanceId: string): { [key: string]: unknown } {
+  return {
+    'instanceId': instanceId,
+    'executionId.$': '$$.Execution.Id',
+    'firstRun': [],
+    'lastRun': [],
+    'recheck': { count: 0 },
+    'reboot': { recorded: false, issued: false },
+  };
 }

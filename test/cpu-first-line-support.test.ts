@@ -584,12 +584,13 @@ describe('safety', () => {
     expect(states['Look up instance']).toMatchObject({
       Resource: 'arn:<{Ref:AWS::Partition}>:states:::aws-sdk:ec2:describeInstances',
       Parameters: { InstanceIds: [INSTANCE_ID] },
-      ResultSelector: { 'reservations.$': '$.Reservations' },
       ResultPath: '$.lookup',
       Next: 'Inspect instance',
     });
+    // The whole answer: a list it lacks must not fail the execution with States.Runtime.
+    expect(states['Look up instance'].ResultSelector).toBeUndefined();
     expect(states['Inspect instance'].Parameters).toEqual({
-      'step': 'INSPECT', 'instanceId': INSTANCE_ID, 'reservations.$': '$.lookup.reservations', 'leaseSeconds': expect.any(Number),
+      'step': 'INSPECT', 'instanceId': INSTANCE_ID, 'lookup.$': '$.lookup', 'leaseSeconds': expect.any(Number),
     });
     expect(states['Inspect instance'].Next).toBe('Take lock');
     // No execution lists the others any more: the lock admits.
@@ -646,7 +647,7 @@ describe('safety', () => {
     expect(states['Decide reboot'].Parameters).toEqual({
       'step': 'REBOOT',
       'instanceId': INSTANCE_ID,
-      'reservations.$': '$.lookup.reservations',
+      'lookup.$': '$.lookup',
       'maxReboots': 1,
       'rebootWindowSeconds': 3600,
       'dryRun': false,

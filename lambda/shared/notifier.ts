@@ -94,6 +94,12 @@ export interface NotifierDefinition<P> {
   interpretResponse(response: HttpResponse, parameters: P): string | undefined;
   /** Fields worth logging about the parameters (never the credential). */
   describeParameters?(parameters: P): Record<string, unknown>;
+  /**
+   * For a service that accepts a message before it processes it: confirms that the accepted
+   * message (`reference`) was processed. Throws the refusal error when it was not, and
+   * NotifierUnavailableError when it is still pending at the end of its budget.
+   */
+  confirm?(context: NotificationContext<P> & { readonly reference: string | undefined; readonly redact: (text: string) => string }): Promise<void>;
 }
 
 /** Options of {@link deliverNotification}. */
@@ -302,6 +308,7 @@ export async function deliverNotification<P>(
       throw new NotifierUnavailableError(transientMessage(definition, response));
     }
     reference = definition.interpretResponse(response, parameters);
+    await definition.confirm?.({ event, parameters, destination, message, secret, reference, redact });
   } catch (error) {
     const safe = redactError(error);
     if (safe instanceof Error) {

@@ -206,6 +206,7 @@ export type DescribedReservations = ReadonlyArray<{
 export interface InspectEvent {
   readonly step: 'INSPECT';
   readonly instanceId: string;
+  /** The `Reservations` of the event's `lookup`, the whole `DescribeInstances` answer (none when it has none). */
   readonly reservations: DescribedReservations;
   /** How long the incident lock taken with this inspection holds, at most. */
   readonly leaseSeconds: number;
@@ -214,8 +215,11 @@ export interface InspectEvent {
 /** What the guard answers to 'INSPECT'. */
 export interface Inspection {
   readonly instance: InstanceView;
-  /** The incident lock's times, in epoch seconds (DynamoDB numbers): now, and when a lock taken now lapses. */
-  readonly lock: { readonly now: number; readonly leaseUntil: number };
+  /**
+   * The incident lock's times, in epoch seconds, as decimal strings (DynamoDB numbers travel
+   * as strings): now, and when a lock taken or renewed now lapses.
+   */
+  readonly lock: { readonly now: string; readonly leaseUntil: string };
 }
 
 /** When to re-check, on the guard's clock (epoch milliseconds). */
@@ -234,7 +238,7 @@ export interface RecheckSchedule {
 export interface RebootGuardEvent {
   readonly step: 'REBOOT';
   readonly instanceId: string;
-  /** The `DescribeInstances` answer taken right before this decision. */
+  /** The `Reservations` of the event's `lookup`, the `DescribeInstances` answer taken right before this decision. */
   readonly reservations: DescribedReservations;
   /** At most this many reboots by this library per instance within `rebootWindowSeconds`. */
   readonly maxReboots: number;

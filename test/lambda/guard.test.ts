@@ -36,6 +36,12 @@ function inspectEvent(overrides: Partial<InspectEvent> = {}): InspectEvent {
   return { step: 'INSPECT', instanceId: INSTANCE_ID, reservations: described('running'), leaseSeconds: 900, ...overrides };
 }
 
+/** An event as the state machine sends it: the whole DescribeInstances answer in `lookup`. */
+function wire(event: InspectEvent | RebootGuardEvent): Record<string, unknown> {
+  const { reservations, ...rest } = event;
+  return { ...rest, lookup: { Reservations: reservations } };
+}
+
 function rebootEvent(overrides: Partial<RebootGuardEvent> = {}): RebootGuardEvent {
   return {
     step: 'REBOOT',
@@ -61,8 +67,8 @@ function scheduleEvent(schedule: Partial<RecheckSchedule>, intervalSeconds = 30)
 
 describe('reading the event', () => {
   test('accepts INSPECT, REBOOT and SCHEDULE events', () => {
-    expect(readGuardEvent(inspectEvent())).toMatchObject({ step: 'INSPECT', leaseSeconds: 900 });
-    expect(readGuardEvent(rebootEvent())).toMatchObject({ step: 'REBOOT', checks: [], gracePeriodSeconds: 120, deadlineSeconds: 600 });
+    expect(readGuardEvent(wire(inspectEvent()))).toMatchObject({ step: 'INSPECT', leaseSeconds: 900 });
+    expect(readGuardEvent(wire(rebootEvent()))).toMatchObject({ step: 'REBOOT', checks: [], gracePeriodSeconds: 120, deadlineSeconds: 600 });
     expect(readGuardEvent(scheduleEvent({ nextRecheckAt: NOW }))).toMatchObject({
       step: 'SCHEDULE', intervalSeconds: 30, schedule: { nextRecheckAt: NOW, deadlineAt: NOW + 600 * S, deadlineReached: false },
     });
@@ -72,13 +78,14 @@ describe('reading the event', () => {
     ['not an object', 'INSPECT', /`event` must be a JSON object/],
     ['an unknown step', { step: 'ADMIT', instanceId: INSTANCE_ID }, /`step` must be one of "INSPECT", "REBOOT", "SCHEDULE", got "ADMIT"/],
     ['no instance ID', { step: 'REBOOT' }, /`instanceId` must be a non-empty string/],
-    ['reservations that are not a list', { ...inspectEvent(), reservations: {} }, /`reservations` must be the Reservations list/],
-    ['a lease under a minute', inspectEvent({ leaseSeconds: 5 }), /`leaseSeconds` must be an integer from 60/],
-    ['a budget of zero', rebootEvent({ maxReboots: 0 }), /`maxReboots` must be an integer from 1 to 10, got 0/],
-    ['a window under a minute', rebootEvent({ rebootWindowSeconds: 5 }), /`rebootWindowSeconds` must be an integer from 60/],
-    ['a dry run that is not a boolean', { ...rebootEvent(), dryRun: 'yes' }, /`dryRun` must be true or false, got "yes"/],
-    ['checks that are not a list', { ...rebootEvent(), checks: {} }, /`checks` must be a list of check results/],
-    ['a deadline of zero', rebootEvent({ deadlineSeconds: 0 }), /`deadlineSeconds` must be an integer from 1/],
+    ['no lookup', { ...wire(inspectEvent()), lookup: undefined }, /`lookup` must be the answer of DescribeInstances/],
+    ['reservations that are not a list', { ...wire(inspectEvent()), lookup: { Reservations: {} } }, /`lookup.Reservations` must be the Reservations list/],
+    ['a lease under a minute', wire(inspectEvent({ leaseSeconds: 5 })), /`leaseSeconds` must be an integer from 60/],
+    ['a budget of zero', wire(rebootEvent({ maxReboots: 0 })), /`maxReboots` must be an integer from 1 to 10, got 0/],
+    ['a window under a minute', wire(rebootEvent({ rebootWindowSeconds: 5 })), /`rebootWindowSeconds` must be an integer from 60/],
+    ['a dry run that is not a boolean', { ...wire(rebootEvent()), dryRun: 'yes' }, /`dryRun` must be true or false, got "yes"/],
+    ['checks that are not a list', { ...wire(rebootEvent()), checks: {} }, /`checks` must be a list of check results/],
+    ['a deadline of zero', wire(rebootEvent({ deadlineSeconds: 0 })), /`deadlineSeconds` must be an integer from 1/],
     ['a schedule without times', { ...scheduleEvent({}), schedule: { nextRecheckAt: 'soon', deadlineAt: NOW } }, /`schedule.nextRecheckAt` must be a time in epoch milliseconds/],
     ['a schedule that is not an object', { ...scheduleEvent({}), schedule: 5 }, /`schedule`/],
     ['an interval of zero', scheduleEvent({}, 0), /`intervalSeconds` must be an integer from 1/],
@@ -120,7 +127,7 @@ describe('INSPECT', () => {
   });
 
   test('gives the lock times in epoch seconds: now, and now plus the lease', () => {
-    expect(inspect(inspectEvent({ leaseSeconds: 900 }), NOW + 999).lock).toEqual({ now: NOW / S, leaseUntil: NOW / S + 900 });
+    expect(inspect(inspectEvent({ leaseSeconds: 900 }), NOW + 999).lock).toEqual({ now: String(NOW / S), leaseUntil: String(NOW / S + 900) });
   });
 });
 
@@ -273,16 +280,16 @@ describe('SCHEDULE', () => {
 
 describe('the handler', () => {
   test('runs each step on the guard\'s clock', () => {
-    expect(runGuard(readGuardEvent(inspectEvent()), NOW)).toMatchObject({ instance: { found: true }, lock: { now: NOW / S } });
-    expect(runGuard(readGuardEvent(rebootEvent()), NOW)).toMatchObject({ verdict: 'REBOOT' });
+    expect(runGuard(readGuardEvent(wire(inspectEvent())), NOW)).toMatchObject({ instance: { found: true }, lock: { now: String(NOW / S) } });
+    expect(runGuard(readGuardEvent(wire(rebootEvent())), NOW)).toMatchObject({ verdict: 'REBOOT' });
     expect(runGuard(readGuardEvent(scheduleEvent({ nextRecheckAt: NOW })), NOW + 8 * S)).toMatchObject({ waitSeconds: 22 });
   });
 
   test('answers with the current time by default', async () => {
     const before = Math.floor(Date.now() / S);
-    const answer = await handler(inspectEvent({ leaseSeconds: 60 })) as any;
-    expect(answer.lock.now).toBeGreaterThanOrEqual(before);
-    expect(answer.lock.leaseUntil).toBe(answer.lock.now + 60);
+    const answer = await handler(wire(inspectEvent({ leaseSeconds: 60 }))) as any;
+    expect(Number(answer.lock.now)).toBeGreaterThanOrEqual(before);
+    expect(Number(answer.lock.leaseUntil)).toBe(Number(answer.lock.now) + 60);
   });
 
   test('a malformed event is rejected', async () => {

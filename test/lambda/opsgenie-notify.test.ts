@@ -1,7 +1,7 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DRY_RUN, NOT_RUNNING } from './support/decisions';
-import { captureConsole, LocalHttpServer, sendJson, startHttpServer } from './support/local-servers';
+import { captureConsole, LocalHttpServer, Responder, sendJson, startHttpServer } from './support/local-servers';
 import { alertAlias, handler, notifyOpsGenie, readOpsGenieParameters } from '../../lambda/opsgenie-notify.lambda';
 import { InvalidEventError } from '../../lambda/shared/invalid-event-error';
 import { DESTINATION_ENV_PREFIX } from '../../lambda/shared/notifier';
@@ -20,10 +20,34 @@ const INCIDENT_ALIAS = `cpu-first-line-support:${INSTANCE_ID}:${EXECUTION}`;
 const ACCEPTED = { result: 'Request will be processed', took: 0.302, requestId: '43a29c5c-3dbf-4fa4-9c26-f4f71023e120' };
 
 let opsgenie: LocalHttpServer;
+
+/**
+ * Answers OpsGenie's "Get request status" (`GET /v2/alerts/requests/{id}`) as processed and
+ * created, and everything else with `responder`: OpsGenie answers 202 before it processes an
+ * alert, and the notifier confirms the request before it calls the alert delivered.
+ */
+function withRequestStatus(responder: Responder): Responder {
+  return (request, response, index) => {
+    if (request.method === 'GET' && /\/v2\/alerts\/requests\//.test(request.url)) {
+      sendJson(response, 200, { data: { success: true, action: 'Create', isSuccess: true, status: 'Created alert' }, took: 0.01 });
+    } else {
+      responder(request, response, index);
+    }
+  };
+}
+
+function respond(responder: Responder): void {
+  opsgenie.respondWith(withRequestStatus(responder));
+}
+
+/** The create requests the fake OpsGenie received (the status checks left out). */
+function posts() {
+  return opsgenie.requests.filter((request) => request.method === 'POST');
+}
 let console_: ReturnType<typeof captureConsole>;
 
 beforeAll(async () => {
-  opsgenie = await startHttpServer((_request, response) => sendJson(response, 202, ACCEPTED));
+  opsgenie = await startHttpServer(withRequestStatus((_request, response) => sendJson(response, 202, ACCEPTED)));
   process.env[`${DESTINATION_ENV_PREFIX}${DESTINATION}`] = JSON.stringify({ secretArn: KEY_ARN, baseUrl: opsgenie.origin });
 });
 
@@ -37,8 +61,8 @@ beforeEach(() => {
   clearSecretCache();
   secretsMock.reset();
   secretsMock.on(GetSecretValueCommand, { SecretId: KEY_ARN }).resolves({ SecretString: API_KEY });
-  opsgenie.requests.length = 0;
-  opsgenie.respondWith((_request, response) => sendJson(response, 202, ACCEPTED));
+  opsgenie.requests.splice(0);
+  respond((_request, response) => sendJson(response, 202, ACCEPTED));
 });
 
 const FAILED_URL: CheckResult = {
@@ -63,7 +87,7 @@ function event(overrides: Partial<NotifyEvent> = {}, parameters: Record<string, 
 }
 
 function lastAlert(): any {
-  return JSON.parse(opsgenie.requests[opsgenie.requests.length - 1].body);
+  return JSON.parse(posts()[posts().length - 1].body);
 }
 
 describe('opsgenie-notify against a local OpsGenie API', () => {
@@ -71,7 +95,7 @@ describe('opsgenie-notify against a local OpsGenie API', () => {
     const result = await handler(event());
 
     expect(result).toEqual({ delivered: true, notifier: 'opsgenie', reference: ACCEPTED.requestId });
-    const [request] = opsgenie.requests;
+    const [request] = posts();
     expect(request.method).toBe('POST');
     expect(request.url).toBe('/v2/alerts');
     expect(request.headers.authorization).toBe(`GenieKey ${API_KEY}`);
@@ -108,7 +132,7 @@ describe('opsgenie-notify against a local OpsGenie API', () => {
     await handler(event({ instanceId: 'i-00000000000000001' }));
     await handler(event({ instanceId: 'i-00000000000000002' }));
 
-    const aliases = opsgenie.requests.map((request) => JSON.parse(request.body).alias);
+    const aliases = posts().map((request) => JSON.parse(request.body).alias);
     expect(aliases).toEqual([`cpu-first-line-support:i-00000000000000001:${EXECUTION}`, `cpu-first-line-support:i-00000000000000002:${EXECUTION}`]);
   });
 
@@ -118,7 +142,7 @@ describe('opsgenie-notify against a local OpsGenie API', () => {
     // A retry of the same incident keeps its alias: OpsGenie only counts it, nobody is paged twice.
     await handler(event({ executionId: 'arn:aws:states:us-east-1:123456789012:execution:CpuFirstLineSupport:alarm-2' }));
 
-    const aliases = opsgenie.requests.map((request) => JSON.parse(request.body).alias);
+    const aliases = posts().map((request) => JSON.parse(request.body).alias);
     expect(aliases).toEqual([
       `cpu-first-line-support:${INSTANCE_ID}:alarm-1`,
       `cpu-first-line-support:${INSTANCE_ID}:alarm-2`,
@@ -175,6 +199,24 @@ describe('opsgenie-notify against a local OpsGenie API', () => {
     expect(lastAlert()).not.toHaveProperty('responders');
   });
 
+  test('a 202 is not a delivery: a request that OpsGenie processed and failed is refused, one never processed is retried', async () => {
+    opsgenie.respondWith((request, response) => {
+      if (request.method === 'GET') {
+        sendJson(response, 200, { data: { success: false, action: 'Create', isSuccess: false, status: 'Team [ops-team] does not exist' }, took: 0.01 });
+      } else {
+        sendJson(response, 202, ACCEPTED);
+      }
+    });
+    await expect(handler(event())).rejects.toThrow(expect.objectContaining({
+      name: 'OpsGenieApiError',
+      message: expect.stringContaining('Team [ops-team] does not exist'),
+    }));
+    opsgenie.respondWith((request, response) => (request.method === 'GET'
+      ? sendJson(response, 404, { message: 'Request not found. It might not be processed, yet.' })
+      : sendJson(response, 202, ACCEPTED)));
+    await expect(handler(event())).rejects.toThrow(expect.objectContaining({ name: 'NotifierUnavailableError', message: expect.stringContaining('had not processed it') }));
+  });
+
   test('the configured base URL is used, without its trailing slash; the event cannot choose another', async () => {
     const variable = `${DESTINATION_ENV_PREFIX}EU`;
     process.env[variable] = JSON.stringify({ secretArn: KEY_ARN, baseUrl: `${opsgenie.origin}/eu-gateway/` });
@@ -184,10 +226,12 @@ describe('opsgenie-notify against a local OpsGenie API', () => {
       delete process.env[variable];
     }
 
-    expect(opsgenie.requests[0].url).toBe('/eu-gateway/v2/alerts');
+    expect(posts()[0].url).toBe('/eu-gateway/v2/alerts');
+    // The request status is asked for at the same base.
+    expect(opsgenie.requests.find((r) => r.method === 'GET')?.url).toBe(`/eu-gateway/v2/alerts/requests/${ACCEPTED.requestId}`);
     await expect(handler(event({}, { baseUrl: 'https://attacker.example' }))).rejects.toThrow(InvalidEventError);
     await expect(handler(event({}, { apiKeySecretArn: KEY_ARN }))).rejects.toThrow(InvalidEventError);
-    expect(opsgenie.requests).toHaveLength(1);
+    expect(posts()).toHaveLength(1);
   });
 
   test('ERROR alerts carry the workflow error, the failed state and whether the reboot was issued', async () => {
@@ -222,37 +266,37 @@ describe('opsgenie-notify against a local OpsGenie API', () => {
   });
 
   test('429 then 202 is delivered after a retry', async () => {
-    opsgenie.respondWith((_request, response, index) =>
+    respond((_request, response, index) =>
       (index === 0 ? sendJson(response, 429, { message: 'Too many requests' }, { 'Retry-After': '0' }) : sendJson(response, 202, ACCEPTED)));
 
     const result = await notifyOpsGenie(event(), FAST);
 
     expect(result.reference).toBe(ACCEPTED.requestId);
-    expect(opsgenie.requests).toHaveLength(2);
+    expect(posts()).toHaveLength(2);
   });
 
   test('a 429 whose Retry-After is beyond the handler\'s wait throws NotifierUnavailableError at once, with the Retry-After', async () => {
-    opsgenie.respondWith((_request, response) => sendJson(response, 429, { message: 'Too many requests' }, { 'Retry-After': '30' }));
+    respond((_request, response) => sendJson(response, 429, { message: 'Too many requests' }, { 'Retry-After': '30' }));
 
     const error = await notifyOpsGenie(event(), FAST).then(() => new Error('delivered'), (e: Error) => e);
 
     expect(error).toMatchObject({ name: 'NotifierUnavailableError' });
     expect(String(error)).toContain('OpsGenie Alert API is unavailable: HTTP 429 after 1 attempt(s); Retry-After: 30 (30 s)');
-    expect(opsgenie.requests).toHaveLength(1);
+    expect(posts()).toHaveLength(1);
   });
 
   test.each([500, 502, 503, 408, 429])('HTTP %i on every attempt throws NotifierUnavailableError with the status and a body snippet', async (status) => {
-    opsgenie.respondWith((_request, response) => sendJson(response, status, { message: 'Bad gateway' }));
+    respond((_request, response) => sendJson(response, status, { message: 'Bad gateway' }));
 
     const promise = notifyOpsGenie(event(), FAST);
 
     await expect(promise).rejects.toThrow(`OpsGenie Alert API is unavailable: HTTP ${status} after 3 attempt(s): {"message":"Bad gateway"}; the workflow retries later`);
     await expect(promise).rejects.toMatchObject({ name: 'NotifierUnavailableError' });
-    expect(opsgenie.requests).toHaveLength(3);
+    expect(posts()).toHaveLength(3);
   });
 
   test('an unreachable OpsGenie throws NotifierUnavailableError', async () => {
-    opsgenie.respondWith(() => undefined);
+    respond(() => undefined);
 
     const promise = notifyOpsGenie(event(), { retryPolicy: { attemptTimeoutMs: 100, maxAttempts: 2, backoffMs: 10 } });
 
@@ -261,19 +305,19 @@ describe('opsgenie-notify against a local OpsGenie API', () => {
   });
 
   test.each([401, 403, 422])('%i is a refusal: OpsGenieApiError, not retried, with the status', async (status) => {
-    opsgenie.respondWith((_request, response) => sendJson(response, status, { message: 'Could not authenticate', took: 0, requestId: 'r' }));
+    respond((_request, response) => sendJson(response, status, { message: 'Could not authenticate', took: 0, requestId: 'r' }));
 
     const error = await notifyOpsGenie(event(), FAST).then(() => new Error('delivered'), (e: Error) => e);
 
     expect(error).toMatchObject({ name: 'OpsGenieApiError' });
     expect(String(error)).toContain(`HTTP ${status} after 1 attempt(s): {"message":"Could not authenticate"`);
-    expect(opsgenie.requests).toHaveLength(1);
+    expect(posts()).toHaveLength(1);
     expect(String(error)).not.toContain(API_KEY);
     expect(console_.output()).not.toContain(API_KEY);
   });
 
   test.each([401, 500])('an endpoint that echoes the GenieKey in a %i body never gets the key into errors or logs', async (status) => {
-    opsgenie.respondWith((request, response) =>
+    respond((request, response) =>
       sendJson(response, status, { message: `Could not authenticate ${request.headers.authorization}`, headers: request.headers, key: API_KEY }));
 
     const error = await notifyOpsGenie(event(), FAST).then(() => new Error('delivered'), (e: Error) => e);
@@ -302,7 +346,7 @@ describe('opsgenie-notify against a local OpsGenie API', () => {
       new InvalidEventError('opsgenie-notify: `parameters.priority` must be one of P1, P2, P3, P4, P5, got "P9"'),
     );
     await expect(handler(event({}, { destination: '' }))).rejects.toThrow(InvalidEventError);
-    expect(opsgenie.requests).toHaveLength(0);
+    expect(posts()).toHaveLength(0);
   });
 });
 
