@@ -12,7 +12,8 @@ const MS_PER_SECOND = 10;
 const QUIET_STATES = new Set([
   'Start incident', 'Look up instance', 'Inspect instance', 'Take lock', 'Paused?', 'Healthy?', 'Look up before reboot',
   'Reboot allowed?', 'Wait before re-check', 'Look up before re-check', 'Inspect before re-check', 'Paused since the reboot?',
-  'Count re-check', 'Healthy again?', 'Schedule re-check', 'Deadline passed?', 'Alarm still on?', 'Release lock', 'Done',
+  'Renew lock', 'Count re-check', 'Healthy again?', 'Schedule re-check', 'Deadline passed?', 'Read alarm state', 'Alarm still on?',
+  'Count watch cycle', 'Release lock', 'Done',
 ]);
 /** Re-checks printed before the rest are folded into one line. */
 const RECHECKS_SHOWN = 3;
