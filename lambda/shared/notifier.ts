@@ -304,6 +304,9 @@ export async function deliverNotification<P>(
       }
       throw error;
     }
+    // Redacted before anything quotes it: a snippet cut at 300 characters could otherwise keep
+    // half of an echoed secret, which no pattern would then recognise.
+    response = { ...response, body: redact(response.body) };
     if (definition.isTransient(response)) {
       throw new NotifierUnavailableError(transientMessage(definition, response));
     }

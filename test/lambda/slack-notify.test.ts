@@ -271,6 +271,21 @@ describe('slack-notify against a local Slack API', () => {
     }
   });
 
+  test('a secret echoed where the error snippet cuts the body leaves no part of it behind', async () => {
+    slack.respondWith((_request, response) => {
+      // The snippet keeps the first 300 characters: the token starts 10 characters before the cut.
+      response.statusCode = 500;
+      response.end(`${'x'.repeat(290)}${TOKEN} and more`);
+    });
+
+    const error = await notifySlack(event(), FAST).then(() => new Error('delivered'), (e: Error) => e);
+
+    expect(error.name).toBe('NotifierUnavailableError');
+    for (const text of [error.message, console_.output()]) {
+      expect(text).not.toContain(TOKEN.slice(0, 10));
+    }
+  });
+
   test('a binary or empty secret fails clearly without a request', async () => {
     secretsMock.on(GetSecretValueCommand).resolves({ SecretBinary: new Uint8Array([1, 2, 3]) });
     await expect(handler(event())).rejects.toThrow(`Secret ${TOKEN_ARN} has only a binary value`);
