@@ -141,7 +141,7 @@ export interface CpuFirstLineSupportProps {
    * Keep watching while the CPU alarm stays in `ALARM`: an execution that ended quietly
    * (all good, recovered, paused) checks the instance again every `interval`.
    *
-   * @default - watch every 5 minutes, for at most 12 hours
+   * @default - watch every 5 minutes, for at most 6 hours
    */
   readonly watch?: WatchOptions;
 
@@ -171,6 +171,23 @@ const MAX_RECHECKS = 200;
 
 /** More watch cycles than this would crowd the execution history (25,000 events); see `WatchOptions`. */
 const MAX_WATCH_CYCLES = 200;
+
+/** Beyond this many history events at worst, synth warns: Step Functions fails an execution past 25,000. */
+const MAX_HISTORY_EVENTS = 20_000;
+
+/**
+ * The history events one execution needs at worst, counted from the states each part enters
+ * (a Lambda or SDK task writes 5 events, a Pass, Choice or Wait 2, a run of three checks
+ * about 24): about 60 per quiet watch cycle, 30 per reboot and 55 per re-check. Every cycle
+ * may be quiet, and as many as the reboot budget allows may reboot and re-check until the
+ * deadline.
+ */
+function worstCaseHistoryEvents(rechecks: number, watch: { maxCycles: number; maxDuration: Duration }, budget: Required<RebootBudget>): number {
+  const cycles = watch.maxCycles + 1;
+  const windows = Math.ceil(watch.maxDuration.toSeconds() / budget.window.toSeconds()) + 1;
+  const rebootCycles = Math.min(cycles, budget.maxReboots * windows);
+  return cycles * 60 + rebootCycles * (30 + rechecks * 55);
+}
 
 /**
  * An unattended first line of support for an EC2 instance whose CPU maxes out.
@@ -455,7 +472,7 @@ function watchPolicy(options: WatchOptions = {}): { interval: Duration; maxDurat
     return undefined;
   }
   const interval = options.interval ?? Duration.minutes(5);
-  const maxDuration = options.maxDuration ?? Duration.hours(12);
+  const maxDuration = options.maxDuration ?? Duration.hours(6);
   return { interval, maxDuration, maxCycles: Math.max(1, Math.floor(maxDuration.toSeconds() / interval.toSeconds())) };
 }
 
@@ -627,5 +644,17 @@ function validateProps(scope: Construct, props: CpuFirstLineSupportProps): void 
   if (watch && !watch.interval.isUnresolved() && !watch.maxDuration.isUnresolved() && watch.maxCycles > MAX_WATCH_CYCLES) {
     throw new Error(`\`watch\` allows at most ${MAX_WATCH_CYCLES} watch cycles in one execution, got ${watch.maxCycles} (maxDuration / interval); `
       + 'lengthen `watch.interval` or shorten `watch.maxDuration`');
+  }
+  const budget = rebootBudget(props.rebootBudget);
+  if (watch && !grace.isUnresolved() && !interval.isUnresolved() && !deadline.isUnresolved() && !budget.window.isUnresolved()
+    && !watch.maxDuration.isUnresolved() && !watch.interval.isUnresolved()) {
+    const historyEvents = worstCaseHistoryEvents(maxRechecks(grace, interval, deadline), watch, budget);
+    if (historyEvents > MAX_HISTORY_EVENTS) {
+      Annotations.of(scope).addWarningV2('cdk-cpu-first-line-support:historyLimit',
+        `\`watch\` with \`recheck\` and \`rebootBudget\` could need ${historyEvents} execution history events in one execution at worst `
+        + `(every reboot the budget allows, each re-checked until the deadline), more than ${MAX_HISTORY_EVENTS}; Step Functions fails an `
+        + 'execution past 25,000 events (the execution-failure alarm then fires). Shorten `watch.maxDuration`, lengthen '
+        + '`rebootBudget.window` or `recheck.interval`, or lower `rebootBudget.maxReboots`.');
+    }
   }
 }

@@ -2,7 +2,6 @@ import * as crypto from 'crypto';
 import * as path from 'path';
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Construct } from 'constructs';
@@ -17,8 +16,8 @@ export function handlerAssetPath(name: HandlerName): string {
 }
 
 /**
- * The Lambda timeout of every check function. A check's own timeout must leave room for
- * the `DescribeInstances` call and the cold start inside it.
+ * The Lambda timeout of every check function and of the guard. A check's own timeout must
+ * leave room for the cold start and the answer.
  */
 export const CHECK_FUNCTION_TIMEOUT = Duration.seconds(60);
 
@@ -37,11 +36,6 @@ export interface SharedFunctionOptions {
   readonly timeout: Duration;
   readonly vpc?: ec2.IVpc;
   readonly vpcSubnets?: ec2.SubnetSelection;
-  /**
-   * Whether the function looks instances up with `ec2:DescribeInstances`, which supports no
-   * resource-level permissions: it is granted on `*`, once, when the function is created.
-   */
-  readonly describesInstances?: boolean;
 }
 
 /**
@@ -75,9 +69,6 @@ export function sharedFunction(scope: Construct, options: SharedFunctionOptions)
       AWS_NODEJS_CONNECTION_REUSE_ENABLED: '1',
     },
   });
-  if (options.describesInstances) {
-    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['ec2:DescribeInstances'], resources: ['*'] }));
-  }
   acceptNagFindings(fn, [{
     id: 'Serverless-LambdaDLQ',
     reason: 'Step Functions invokes the function synchronously and handles its errors with retries and a catch; a dead-letter queue only serves asynchronous invocations.',
@@ -89,7 +80,7 @@ export function sharedFunction(scope: Construct, options: SharedFunctionOptions)
   }]);
   acceptNagFindings(fn.role!.node.findChild('DefaultPolicy'), [{
     id: 'AwsSolutions-IAM5',
-    reason: 'X-Ray (xray:PutTraceSegments, xray:PutTelemetryRecords) and EC2 DescribeInstances support no resource-level permissions: "*" is the narrowest resource they accept.',
+    reason: 'X-Ray (xray:PutTraceSegments, xray:PutTelemetryRecords) supports no resource-level permissions: "*" is the narrowest resource it accepts.',
     appliesTo: ['Resource::*'],
   }]);
   return fn;

@@ -280,9 +280,11 @@ export interface WatchOptions {
   /**
    * How long one execution watches at most. Then the execution ends; the next time the
    * alarm enters `ALARM`, a new one starts. At most 200 watch cycles (`maxDuration / interval`)
-   * fit in one execution, which keeps it far below Step Functions' 25,000 history events.
+   * fit in one execution, and synth warns when the watch, the re-checks and the reboot budget
+   * together could need more than 20,000 execution history events at worst (Step Functions
+   * fails an execution past 25,000).
    *
-   * @default Duration.hours(12)
+   * @default Duration.hours(6)
    */
   readonly maxDuration?: Duration;
 }

@@ -249,6 +249,25 @@ class WorkflowBuilder {
     return renew ? this.guarded(task, [LOCK_HELD_ERROR]) : task;
   }
 
+  /**
+   * Writes the reboot-ledger tag from `valuePath` (the `ec2:createTags` SDK integration) and
+   * records at `$.reboot` whether a reboot is now recorded (none is issued yet).
+   */
+  private writeLedger(id: string, comment: string, valuePath: string, recorded: boolean): tasks.CallAwsService {
+    return new tasks.CallAwsService(this.scope, id, {
+      comment,
+      service: 'ec2',
+      action: 'createTags',
+      parameters: {
+        Resources: [this.settings.instanceId],
+        Tags: [{ 'Key': this.settings.rebootLedgerTagKey, 'Value.$': valuePath }],
+      },
+      iamResources: [this.settings.instanceArn],
+      resultSelector: { recorded, issued: false },
+      resultPath: '$.reboot',
+    });
+  }
+
   /** Reboot decision and what follows it. */
   private decideReboot(): sfn.IChainable {
     const { settings, scope } = this;
@@ -264,32 +283,13 @@ class WorkflowBuilder {
       deadlineSeconds: settings.deadline.toSeconds(),
     }, '$.rebootDecision');
 
-    const recordReboot = this.guarded(new tasks.CallAwsService(scope, 'Record reboot', {
-      comment: `Writes the reboot times of the budget window to the ${settings.rebootLedgerTagKey} tag, before the reboot.`,
-      service: 'ec2',
-      action: 'createTags',
-      parameters: {
-        Resources: [settings.instanceId],
-        Tags: [{ 'Key': settings.rebootLedgerTagKey, 'Value.$': '$.rebootDecision.ledger' }],
-      },
-      iamResources: [settings.instanceArn],
-      resultSelector: { recorded: true, issued: false },
-      resultPath: '$.reboot',
-    }));
-
+    const recordReboot = this.guarded(this.writeLedger('Record reboot',
+      `Writes the reboot times of the budget window to the ${settings.rebootLedgerTagKey} tag, before the reboot.`,
+      '$.rebootDecision.ledger', true));
     // A reboot that fails after the ledger was written gives the budget back before escalating.
-    const restoreLedger = new tasks.CallAwsService(scope, 'Restore reboot ledger', {
-      comment: 'The reboot failed: writes the ledger back as it was, so the budget does not count a reboot that did not happen.',
-      service: 'ec2',
-      action: 'createTags',
-      parameters: {
-        Resources: [settings.instanceId],
-        Tags: [{ 'Key': settings.rebootLedgerTagKey, 'Value.$': '$.rebootDecision.previousLedger' }],
-      },
-      iamResources: [settings.instanceArn],
-      resultSelector: { recorded: false, issued: false },
-      resultPath: '$.reboot',
-    });
+    const restoreLedger = this.writeLedger('Restore reboot ledger',
+      'The reboot failed: writes the ledger back as it was, so the budget does not count a reboot that did not happen.',
+      '$.rebootDecision.previousLedger', false);
     restoreLedger.addRetry(AWS_API_RETRY);
     restoreLedger.addCatch(this.notifyError, { errors: [sfn.Errors.ALL], resultPath: '$.restoreError' });
     restoreLedger.next(this.notifyError);

@@ -703,15 +703,15 @@ describe('safety', () => {
     // Longer than the 10-minute re-check deadline with every task at its worst, yet finite.
     expect(timeout).toBeGreaterThan(3600);
     expect(timeout).toBeLessThan(24 * 3600);
-    // Watching (every 5 minutes for 12 hours by default) adds every watch cycle, and stays bounded.
+    // Watching (every 5 minutes for 6 hours by default) adds every watch cycle, and stays bounded.
     const watching = definitionOf(build().template).TimeoutSeconds;
-    expect(watching).toBeGreaterThan(timeout + 12 * 3600);
-    expect(watching).toBeLessThanOrEqual(timeout + 36 * 3600);
+    expect(watching).toBeGreaterThan(timeout + 6 * 3600);
+    expect(watching).toBeLessThanOrEqual(timeout + 18 * 3600);
   });
 });
 
 describe('watching a lasting alarm', () => {
-  test('by default: after a quiet outcome, reads this alarm and checks again every 5 minutes while it is in ALARM, 144 times at most', () => {
+  test('by default: after a quiet outcome, reads this alarm and checks again every 5 minutes while it is in ALARM, 72 times at most', () => {
     const { template, stack, support } = build();
     const states = definitionOf(template).States;
     for (const outcome of ['All good', 'Recovered', 'Paused']) {
@@ -721,7 +721,7 @@ describe('watching a lasting alarm', () => {
       Resource: 'arn:<{Ref:AWS::Partition}>:states:::aws-sdk:cloudwatch:describeAlarms',
       Parameters: { AlarmNames: [`<${JSON.stringify(stack.resolve(support.alarm.alarmName)).replace(/"/g, '')}>`], AlarmTypes: ['MetricAlarm'] },
     });
-    expect(states['Alarm still on?'].Choices[0].And).toContainEqual({ Variable: '$.watch.count', NumericLessThan: 144 });
+    expect(states['Alarm still on?'].Choices[0].And).toContainEqual({ Variable: '$.watch.count', NumericLessThan: 72 });
     expect(states['Alarm still on?'].Default).toBe('Release lock');
     expect(states['Wait to watch'].Seconds).toBe(300);
     expect(states['Start watch cycle'].Next).toBe('Look up instance');
@@ -836,6 +836,26 @@ describe('execution failures', () => {
       MetricName: 'TriggeredRules',
       AlarmActions: [{ Ref: stack.getLogicalId(topic.node.defaultChild as any) }],
     });
+  });
+
+  test('a watch, re-checks and budget that could pass the execution history limit warn; the defaults do not', () => {
+    const defaults = build();
+    Annotations.fromStack(defaults.stack).hasNoWarning('*', Match.stringLikeRegexp('history events'));
+    const crowded = build({ rebootBudget: { maxReboots: 10 } });
+    Annotations.fromStack(crowded.stack).hasWarning('/Stack/Api', Match.stringLikeRegexp('could need \\d+ execution history events.*`rebootBudget.maxReboots`'));
+    const noWatch = build({ rebootBudget: { maxReboots: 10 }, watch: { enabled: false } });
+    Annotations.fromStack(noWatch.stack).hasNoWarning('*', Match.stringLikeRegexp('history events'));
+  });
+
+  test('HTTPS to the instance\'s IP address with certificate verification warns; a host name or verification off does not', () => {
+    const ip = build({ urlCheck: { protocol: UrlCheckProtocol.HTTPS } });
+    Annotations.fromStack(ip.stack).hasWarning('/Stack/Api', Match.stringLikeRegexp('requests HTTPS from an IP address'));
+    const explicitIp = build({ urlCheck: { url: 'https://203.0.113.7/health' } });
+    Annotations.fromStack(explicitIp.stack).hasWarning('/Stack/Api', Match.stringLikeRegexp('requests HTTPS from an IP address'));
+    const host = build({ urlCheck: { url: 'https://api.example.com/health' } });
+    Annotations.fromStack(host.stack).hasNoWarning('*', Match.stringLikeRegexp('requests HTTPS'));
+    const off = build({ urlCheck: { protocol: UrlCheckProtocol.HTTPS, verifyCertificate: false } });
+    Annotations.fromStack(off.stack).hasNoWarning('*', Match.stringLikeRegexp('requests HTTPS'));
   });
 
   test('without executionFailureTopic, synth warns (acknowledgeably); with it, not', () => {
