@@ -17,7 +17,7 @@
  *
  * A malformed event throws InvalidEventError.
  */
-import { isNoAddressReason, toInstanceView } from './shared/instance-address';
+import { findDescribedInstance, isNoAddressReason, PAUSE_TAG_KEY, toInstanceView } from './shared/instance-address';
 import { logDecision } from './shared/log';
 import { formatUtc } from './shared/time';
 import {
@@ -35,11 +35,8 @@ import { invalid, readBoolean, readInteger, readOneOf, requireObject, requireStr
 
 const HANDLER = 'guard';
 
-/** While an instance carries this tag (with any value but "false"), the workflow only records alarms. */
-export const PAUSE_TAG_KEY = 'cpu-first-line-support:paused';
-
-/** The tag on the instance that holds the times of the library's recent reboots, space-separated. */
-export const REBOOT_LEDGER_TAG_KEY = 'cpu-first-line-support:reboots';
+// The tag keys are defined once, where the instance view is built.
+export { PAUSE_TAG_KEY, REBOOT_LEDGER_TAG_KEY } from './shared/instance-address';
 
 /** EC2 allows tag values of at most 256 characters. */
 const MAX_TAG_VALUE_LENGTH = 256;
@@ -131,10 +128,7 @@ export function readGuardEvent(event: unknown): GuardEvent {
 
 /** The instance with `instanceId` in a `DescribeInstances` answer, as the workflow sees it. */
 export function inspectInstance(instanceId: string, reservations: DescribedReservations): InstanceView {
-  const instance = reservations
-    .flatMap((reservation) => reservation?.Instances ?? [])
-    .find((candidate) => candidate?.InstanceId === instanceId);
-  return toInstanceView(instanceId, instance);
+  return toInstanceView(instanceId, findDescribedInstance(reservations, instanceId));
 }
 
 /** Answers 'INSPECT' at `nowMs`. Pure. */
