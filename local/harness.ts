@@ -12,6 +12,7 @@ import { CfnResource, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SimulatedClock } from './clock';
+import { substitutedDefinition } from './deployed-definition';
 import { FakeAlarm, FakeLockTable, statesRuntimeError } from './fake-aws';
 import './polyfills';
 import { readGuardEvent, runGuard } from '../lambda/guard.lambda';
@@ -83,7 +84,7 @@ export interface RenderedWorkflow {
 const rendered = new WeakMap<CpuFirstLineSupport, RenderedWorkflow>();
 const machines = new WeakMap<CpuFirstLineSupport, any>();
 
-/** Turns the construct's `DefinitionString` in the template into plain ASL (once per construct). */
+/** Turns the construct's definition, as CloudFormation deploys it, into plain ASL (once per construct). */
 export function renderWorkflow(construct: CpuFirstLineSupport): RenderedWorkflow {
   const cached = rendered.get(construct);
   if (cached) return cached;
@@ -96,7 +97,7 @@ export function renderWorkflow(construct: CpuFirstLineSupport): RenderedWorkflow
   };
   const template = Template.fromStack(stack).toJSON();
   const logicalId = stack.getLogicalId(construct.stateMachine.node.defaultChild as CfnResource);
-  const { DefinitionString: definitionString, DefinitionSubstitutions: substitutions = {} } = template.Resources[logicalId].Properties;
+  const properties = template.Resources[logicalId].Properties;
 
   const functionArn = (id: string) => `arn:${PSEUDO.partition}:lambda:${env.region}:${env.account}:function:${id}`;
   const resolve = (value: any): string => {
@@ -112,10 +113,7 @@ export function renderWorkflow(construct: CpuFirstLineSupport): RenderedWorkflow
     throw new Error(`Cannot resolve ${JSON.stringify(value)} in the state machine definition`);
   };
   // CloudFormation fills each `${key}` of the definition from DefinitionSubstitutions.
-  const definition = JSON.parse(resolve(definitionString).replace(/\$\{([A-Za-z0-9_]+)\}/g, (placeholder, key: string) => {
-    if (!(key in substitutions)) throw new Error(`No substitution for ${placeholder} in the state machine definition`);
-    return resolve(substitutions[key]);
-  }));
+  const definition = JSON.parse(substitutedDefinition(stack, properties, resolve));
 
   const functionsByArn: Record<string, lambda.IFunction> = {};
   const environment: Record<string, string> = {};
@@ -130,7 +128,7 @@ export function renderWorkflow(construct: CpuFirstLineSupport): RenderedWorkflow
     }
   }
   // The construct always names its state machine.
-  const stateMachineName: string = template.Resources[logicalId].Properties.StateMachineName;
+  const stateMachineName: string = properties.StateMachineName;
   const stateMachineArn = `arn:${PSEUDO.partition}:states:${env.region}:${env.account}:stateMachine:${stateMachineName}`;
   const result = { definition, functionsByArn, stateMachineArn, environment };
   rendered.set(construct, result);

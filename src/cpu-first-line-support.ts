@@ -10,7 +10,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { Construct } from 'constructs';
-import { renderDefinition } from './definition';
+import { placeholder, sharedDefinition } from './definition';
 import { ExecutionFailures } from './execution-failures';
 import { CHECK_FUNCTION_TIMEOUT, MAX_CHECK_TIMEOUT, NOTIFIER_FUNCTION_TIMEOUT, sharedFunction } from './handlers';
 import { incidentLocks } from './incident-locks';
@@ -34,7 +34,7 @@ import {
   validateNumber,
   validatePattern,
 } from './validation';
-import { buildWorkflow, WorkflowCheck } from './workflow';
+import { buildWorkflow, WorkflowCheck, WorkflowSettings } from './workflow';
 
 /** Properties of a `CpuFirstLineSupport`. */
 export interface CpuFirstLineSupportProps {
@@ -262,7 +262,7 @@ export class CpuFirstLineSupport extends Construct {
 
     const stack = Stack.of(this);
     const { instanceId } = props;
-    const instanceArn = stack.formatArn({ service: 'ec2', resource: 'instance', resourceName: instanceId });
+    const instanceArn = stack.formatArn({ partition: knownPartition(stack), service: 'ec2', resource: 'instance', resourceName: instanceId });
 
     // Checks, in the order their results appear in each run.
     const checks: WorkflowCheck[] = [];
@@ -276,8 +276,8 @@ export class CpuFirstLineSupport extends Construct {
         title: 'URL',
         handler: this.urlCheckFunction,
         event: {
-          instanceId,
-          ...(url.url !== undefined ? { url: url.url } : {}),
+          instanceId: placeholder('InstanceId'),
+          ...(url.url !== undefined ? { url: placeholder('UrlCheckUrl') } : {}),
           protocol,
           port: url.port ?? (protocol === UrlCheckProtocol.HTTPS ? 443 : 80),
           path: url.path ?? '/',
@@ -296,7 +296,7 @@ export class CpuFirstLineSupport extends Construct {
         description: 'cdk-cpu-first-line-support: judges the status of a Route 53 health check',
         timeout: CHECK_FUNCTION_TIMEOUT,
       });
-      checks.push({ kind: 'route53', title: 'Route 53 health check', handler: this.route53CheckFunction, event: { healthCheckId: props.healthCheckId } });
+      checks.push({ kind: 'route53', title: 'Route 53 health check', handler: this.route53CheckFunction, event: { healthCheckId: placeholder('HealthCheckId') } });
     }
     const ssh = props.sshCheck ?? {};
     if (ssh.enabled ?? true) {
@@ -307,7 +307,7 @@ export class CpuFirstLineSupport extends Construct {
         title: 'SSH',
         handler: this.sshCheckFunction,
         event: {
-          instanceId,
+          instanceId: placeholder('InstanceId'),
           port: ssh.port ?? 22,
           addressType: ssh.address ?? InstanceAddress.PUBLIC_IP,
           timeoutMs: (ssh.timeout ?? Duration.seconds(10)).toMilliseconds(),
@@ -315,8 +315,8 @@ export class CpuFirstLineSupport extends Construct {
       });
     }
 
-    const escalation = props.escalationNotifier.bind(this);
-    const recovery: NotifierConfig | undefined = props.recoveryNotifier?.bind(this);
+    const escalation = plainNotifierConfig(props.escalationNotifier.bind(this));
+    const recovery = props.recoveryNotifier ? plainNotifierConfig(props.recoveryNotifier.bind(this)) : undefined;
     this.escalationFunction = escalation.handler;
     this.recoveryFunction = recovery?.handler;
 
@@ -387,10 +387,10 @@ export class CpuFirstLineSupport extends Construct {
     });
     this.role = role.withoutPolicyUpdates();
 
-    const comment = `First line of support for ${instanceId}: check, reboot if unhealthy, re-check, notify.`;
-    const workflow = buildWorkflow(this, {
-      instanceId,
-      instanceArn,
+    // Every value of this instance is a placeholder: instances configured alike share one definition.
+    const comment = `First line of support for ${placeholder('InstanceId')}: check, reboot if unhealthy, re-check, notify.`;
+    const settings: WorkflowSettings = {
+      instanceId: placeholder('InstanceId'),
       checks,
       recovery,
       escalation,
@@ -405,14 +405,19 @@ export class CpuFirstLineSupport extends Construct {
       dryRun: props.dryRun ?? false,
       dryRunNotifier: recovery ?? escalation,
       rebootLedgerTagKey: CpuFirstLineSupport.REBOOT_LEDGER_TAG_KEY,
-      watch: watch ? { alarmName: this.alarm.alarmName, interval: watch.interval, maxCycles: watch.maxCycles } : undefined,
-    });
-    const { definitionBody, definitionSubstitutions } = renderDefinition(this, workflow, timeout, comment);
+      watch: watch ? { alarmName: placeholder('AlarmName'), interval: watch.interval, maxCycles: watch.maxCycles } : undefined,
+    };
+    const { definitionBody, definitionSubstitutions } = sharedDefinition(this, { settings, timeout, comment },
+      () => ({ chainable: buildWorkflow(this, settings), timeout, comment }), {
+        InstanceId: instanceId,
+        ...(watch ? { AlarmName: this.alarm.alarmName } : {}),
+        ...(props.healthCheckId !== undefined ? { HealthCheckId: props.healthCheckId } : {}),
+        ...(url.url !== undefined && (url.enabled ?? true) ? { UrlCheckUrl: url.url } : {}),
+      });
 
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineName,
       stateMachineType: sfn.StateMachineType.STANDARD,
-      comment,
       role: this.role,
       tracingEnabled: true,
       logs: {
@@ -479,14 +484,18 @@ function watchPolicy(options: WatchOptions = {}): { interval: Duration; maxDurat
 /** The ARN of a Route 53 health check (global: no region, no account). */
 function healthCheckArn(stack: Stack, healthCheckId: string): string {
   return stack.formatArn({
-    // A literal partition where the region is known keeps the policy small.
-    partition: Token.isUnresolved(stack.region) ? undefined : RegionInfo.get(stack.region).partition,
+    partition: knownPartition(stack),
     service: 'route53',
     region: '',
     account: '',
     resource: 'healthcheck',
     resourceName: healthCheckId,
   });
+}
+
+/** The stack's partition as a literal where its region is known (a smaller template), else undefined: a reference. */
+function knownPartition(stack: Stack): string | undefined {
+  return Token.isUnresolved(stack.region) ? undefined : RegionInfo.get(stack.region).partition;
 }
 
 /** The reboot budget with its defaults filled in. */
@@ -544,6 +553,15 @@ function workflowLogGroup(scope: Construct): logs.ILogGroup {
     return existing;
   }
   return new logs.LogGroup(stack, id, { retention: logs.RetentionDays.ONE_YEAR });
+}
+
+/** A notifier's config as a plain object, whichever language implemented the notifier. */
+function plainNotifierConfig(config: NotifierConfig): NotifierConfig {
+  return {
+    handler: config.handler,
+    parameters: { ...config.parameters },
+    ...(config.nonRetryableErrors !== undefined ? { nonRetryableErrors: [...config.nonRetryableErrors] } : {}),
+  };
 }
 
 function uniqueFunctions(functions: lambda.IFunction[]): lambda.IFunction[] {

@@ -1,37 +1,120 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Duration, Stack, Token } from 'aws-cdk-lib';
+import * as s3_assets from 'aws-cdk-lib/aws-s3-assets';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 
-/** A state machine definition as a plain string, with its references in substitutions. */
-export interface RenderedDefinition {
+/** A state machine definition stored once as an asset, with this state machine's values in substitutions. */
+export interface SharedDefinition {
   readonly definitionBody: sfn.DefinitionBody;
-  /** `DefinitionSubstitutions`: placeholder name to the reference it stands for. */
+  /** `DefinitionSubstitutions`: placeholder name to the value (literal or reference) it stands for. */
   readonly definitionSubstitutions: { [key: string]: string };
+}
+
+/** What a definition is built from: a chainable workflow, its timeout and its comment. */
+export interface DefinitionParts {
+  readonly chainable: sfn.IChainable;
+  readonly timeout: Duration;
+  readonly comment: string;
 }
 
 /** How CDK encodes a token in a string; see `aws-cdk-lib/core/lib/private/encoding`. */
 const STRING_TOKEN = /\$\{Token\[[a-zA-Z0-9:._-]+\]\}/g;
 /** Encoded list and number tokens, which a definition must not hold. */
 const OTHER_TOKENS = /#\{Token\[|-1\.\d{10,16}e\+289/;
+/** A placeholder name: CloudFormation fills `${Name}` from `DefinitionSubstitutions`. */
+const PLACEHOLDER_NAME = /^[A-Za-z][A-Za-z0-9]*$/;
 
 /**
- * Renders a workflow to a definition string without a single token in it: every reference
- * (function ARNs, the partition) becomes a `${RefN}` placeholder that CloudFormation fills
- * from `DefinitionSubstitutions`.
- *
- * Equivalent to `DefinitionBody.fromChainable`, but CDK no longer has to resolve and escape
- * a large string full of tokens for each instance, which made synthesizing a stack with a
- * hundred instances take seconds longer.
+ * The text `${name}`, which CloudFormation replaces in the definition by the substitution
+ * `name` of each state machine.
  */
-export function renderDefinition(scope: Construct, chainable: sfn.IChainable, timeout: Duration, comment: string): RenderedDefinition {
-  const graph = new sfn.StateGraph(chainable.startState, 'Workflow');
-  graph.timeout = timeout;
-  let json = JSON.stringify({ ...graph.toGraphJson(), Comment: comment });
+export function placeholder(name: string): string {
+  if (!PLACEHOLDER_NAME.test(name) || /^Ref\d+$/.test(name)) {
+    throw new Error(`Not a placeholder name of this library: ${name}`);
+  }
+  return `\${${name}}`;
+}
+
+/** One rendered definition of a stack: its asset and the references its `${RefN}` stand for. */
+interface Rendered {
+  readonly asset: s3_assets.Asset;
+  readonly references: { [key: string]: string };
+}
+
+/** A definition in an S3 asset that several state machines share (`DefinitionBody.fromFile` makes an asset per state machine). */
+class AssetDefinitionBody extends sfn.DefinitionBody {
+  constructor(private readonly asset: s3_assets.Asset) {
+    super();
+  }
+
+  public bind(): sfn.DefinitionConfig {
+    return { definitionS3Location: { bucket: this.asset.s3BucketName, key: this.asset.s3ObjectKey } };
+  }
+}
+
+/** Definitions already rendered, per stack, by the canonical form of what they were built from. */
+const renderedByStack = new WeakMap<Stack, Map<string, Rendered>>();
+
+/** Definition assets, per stack, by file: two keys may render the same text. */
+const assetsByStack = new WeakMap<Stack, Map<string, s3_assets.Asset>>();
+
+/**
+ * The definition of one state machine, shared with every other state machine of the stack
+ * built from the same `key`.
+ *
+ * The first state machine of a `key` builds its workflow with `build()` and renders it to a
+ * definition file, stored once as an S3 asset (`DefinitionS3Location`), in which every
+ * reference (a function ARN, the partition) is a `${RefN}` placeholder. The others reuse the
+ * file without building anything. Each state machine then fills the placeholders with its own
+ * `DefinitionSubstitutions`: the references, and `values` (its instance ID, for example), which
+ * CloudFormation writes into the definition it deploys, so they are literals of that state
+ * machine's configuration, never inputs of an execution.
+ *
+ * @param key everything `build()` depends on but `values`: two equal keys must build equal
+ * definitions. Constructs count by their path, durations by their length; any other class
+ * instance is refused, so that nothing that changes the definition can be left out of the key.
+ * @param values placeholder name (see `placeholder()`) to the value it stands for in this state
+ * machine; each is placed inside a JSON string of the definition.
+ */
+export function sharedDefinition(scope: Construct, key: unknown, build: () => DefinitionParts, values: { [name: string]: string }): SharedDefinition {
+  const stack = Stack.of(scope);
+  let rendered = renderedByStack.get(stack);
+  if (!rendered) {
+    rendered = new Map();
+    renderedByStack.set(stack, rendered);
+  }
+  const canonicalKey = canonicalJson(key);
+  let definition = rendered.get(canonicalKey);
+  if (!definition) {
+    definition = render(stack, build());
+    rendered.set(canonicalKey, definition);
+  }
+  const definitionSubstitutions: { [key: string]: string } = { ...definition.references };
+  for (const [name, value] of Object.entries(values)) {
+    placeholder(name);
+    // A literal goes inside a JSON string of the definition; a reference is CloudFormation's to resolve.
+    definitionSubstitutions[name] = Token.isUnresolved(value) ? value : JSON.stringify(value).slice(1, -1);
+  }
+  return { definitionBody: new AssetDefinitionBody(definition.asset), definitionSubstitutions };
+}
+
+/**
+ * Renders a workflow to a definition without a single token in it, and writes it to a file
+ * named by its content. Equivalent to `DefinitionBody.fromChainable`, but each reference
+ * becomes a `${RefN}` placeholder, filled from `DefinitionSubstitutions`.
+ */
+function render(stack: Stack, parts: DefinitionParts): Rendered {
+  const graph = new sfn.StateGraph(parts.chainable.startState, 'Workflow');
+  graph.timeout = parts.timeout;
+  let json = JSON.stringify({ ...graph.toGraphJson(), Comment: parts.comment });
   if (OTHER_TOKENS.test(json)) {
     throw new Error('The workflow definition holds a list or number token, which cannot be substituted');
   }
   // Tokens that resolve to nothing, such as `JsonPath.DISCARD` as a `ResultPath`, become JSON null.
-  const stack = Stack.of(scope);
   for (const token of new Set(json.match(STRING_TOKEN) ?? [])) {
     if (stack.resolve(token) == null) {
       json = json.split(`"${token}"`).join('null');
@@ -41,15 +124,78 @@ export function renderDefinition(scope: Construct, chainable: sfn.IChainable, ti
     }
   }
   const keys = new Map<string, string>();
-  const definitionSubstitutions: { [key: string]: string } = {};
-  const definition = json.replace(STRING_TOKEN, (token) => {
+  const references: { [key: string]: string } = {};
+  const text = json.replace(STRING_TOKEN, (token) => {
     let key = keys.get(token);
     if (key === undefined) {
       key = `Ref${keys.size}`;
       keys.set(token, key);
-      definitionSubstitutions[key] = token;
+      references[key] = token;
     }
     return `\${${key}}`;
   });
-  return { definitionBody: sfn.DefinitionBody.fromString(definition), definitionSubstitutions };
+  return { asset: definitionAsset(stack, writeDefinitionFile(text)), references };
+}
+
+/** The stack's one asset for a definition file; the file's content hash names the S3 object. */
+function definitionAsset(stack: Stack, file: string): s3_assets.Asset {
+  let assets = assetsByStack.get(stack);
+  if (!assets) {
+    assets = new Map();
+    assetsByStack.set(stack, assets);
+  }
+  let asset = assets.get(file);
+  if (!asset) {
+    asset = new s3_assets.Asset(stack, `CpuFirstLineSupportDefinition${path.basename(file).slice(0, 12)}`, { path: file });
+    assets.set(file, asset);
+  }
+  return asset;
+}
+
+/** Writes `text` to a file named by its hash (once per content), which the asset then stages into the cloud assembly. */
+function writeDefinitionFile(text: string): string {
+  const hash = crypto.createHash('sha256').update(text).digest('hex');
+  const dir = path.join(os.tmpdir(), 'cdk-cpu-first-line-support-definitions');
+  const file = path.join(dir, `${hash}.asl.json`);
+  if (!fs.existsSync(file)) {
+    fs.mkdirSync(dir, { recursive: true });
+    // Written aside and renamed, so that a concurrent synth never reads half a file.
+    const partial = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}`;
+    fs.writeFileSync(partial, text);
+    fs.renameSync(partial, file);
+  }
+  return file;
+}
+
+/**
+ * A JSON text that is equal for two values exactly when they would build the same workflow:
+ * constructs by their path, durations by their length, plain objects by their sorted keys.
+ */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(canonical(value));
+}
+
+function canonical(value: unknown): unknown {
+  if (value === null || value === undefined || typeof value !== 'object') {
+    if (typeof value === 'function' || typeof value === 'symbol' || typeof value === 'bigint') {
+      throw new Error(`A workflow key cannot hold a ${typeof value}`);
+    }
+    return value;
+  }
+  if (Array.isArray(value)) {
+    return value.map(canonical);
+  }
+  if (Construct.isConstruct(value)) {
+    return { construct: value.node.path };
+  }
+  if (value instanceof Duration) {
+    return { durationSeconds: value.toSeconds() };
+  }
+  if (Object.getPrototypeOf(value) !== Object.prototype) {
+    throw new Error(`A workflow key can hold plain objects, constructs and durations only, got ${value.constructor?.name}`);
+  }
+  const record = value as Record<string, unknown>;
+  return Object.fromEntries(Object.keys(record).sort()
+    .filter((k) => record[k] !== undefined)
+    .map((k) => [k, canonical(record[k])]));
 }

@@ -21,10 +21,11 @@ export interface WorkflowRoleOptions {
 }
 
 /**
- * The role of one instance's state machine, with its whole policy inline: each instance adds
- * no IAM resource but this role, and nothing else may widen it. It may invoke this workflow's
- * functions, look up, tag (ledger key only) and reboot this one instance, hold this instance's
- * lock, and read this instance's alarm and health check.
+ * The role of one instance's state machine, with its instance's policy inline: each instance
+ * adds no IAM resource but this role, and nothing else may widen it. It may invoke this
+ * workflow's functions, tag (ledger key only) and reboot this one instance, hold this
+ * instance's lock, and read this instance's alarm and health check; and, through the stack's
+ * shared `CpuFirstLineSupportWorkflowBasics` policy, look instances up, deliver logs and trace.
  */
 export function workflowRole(scope: Construct, options: WorkflowRoleOptions): iam.Role {
   const statements = [
@@ -32,11 +33,6 @@ export function workflowRole(scope: Construct, options: WorkflowRoleOptions): ia
       sid: 'InvokeHandlers',
       actions: ['lambda:InvokeFunction'],
       resources: options.functions.map((fn) => fn.functionArn),
-    }),
-    new iam.PolicyStatement({
-      sid: 'LookUpInstances',
-      actions: ['ec2:DescribeInstances'],
-      resources: ['*'],
     }),
     new iam.PolicyStatement({
       sid: 'RebootThisInstance',
@@ -65,37 +61,65 @@ export function workflowRole(scope: Construct, options: WorkflowRoleOptions): ia
       actions: ['route53:GetHealthCheckStatus'],
       resources: [options.healthCheckArn],
     })] : []),
-    new iam.PolicyStatement({
-      sid: 'DeliverLogs',
-      actions: [
-        'logs:CreateLogDelivery',
-        'logs:GetLogDelivery',
-        'logs:UpdateLogDelivery',
-        'logs:DeleteLogDelivery',
-        'logs:ListLogDeliveries',
-        'logs:PutResourcePolicy',
-        'logs:DescribeResourcePolicies',
-        'logs:DescribeLogGroups',
-      ],
-      resources: ['*'],
-    }),
-    new iam.PolicyStatement({
-      sid: 'Trace',
-      actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets'],
-      resources: ['*'],
-    }),
   ];
   const role = new iam.Role(scope, 'Role', {
     description: `cdk-cpu-first-line-support workflow for ${options.instanceId}`,
     assumedBy: new iam.ServicePrincipal('states.amazonaws.com'),
     inlinePolicies: { Workflow: new iam.PolicyDocument({ statements }) },
+    managedPolicies: [workflowBasics(scope)],
   });
-  acceptNagFindings(role, [{
+  return role;
+}
+
+/** The construct ID of the workflows' shared managed policy under its stack; part of the library's contract. */
+const WORKFLOW_BASICS_ID = 'CpuFirstLineSupportWorkflowBasics';
+
+/**
+ * The stack's one managed policy with what every workflow needs on no particular resource:
+ * looking instances up, delivering its logs and tracing. Shared, so that each instance's
+ * role holds only what names that instance's resources.
+ */
+function workflowBasics(scope: Construct): iam.IManagedPolicy {
+  const stack = Stack.of(scope);
+  const existing = stack.node.tryFindChild(WORKFLOW_BASICS_ID) as iam.ManagedPolicy | undefined;
+  if (existing) {
+    return existing;
+  }
+  const policy = new iam.ManagedPolicy(stack, WORKFLOW_BASICS_ID, {
+    description: 'cdk-cpu-first-line-support: what every workflow of this stack needs on no particular resource (look up, logs, tracing)',
+    statements: [
+      new iam.PolicyStatement({
+        sid: 'LookUpInstances',
+        actions: ['ec2:DescribeInstances'],
+        resources: ['*'],
+      }),
+      new iam.PolicyStatement({
+        sid: 'DeliverLogs',
+        actions: [
+          'logs:CreateLogDelivery',
+          'logs:GetLogDelivery',
+          'logs:UpdateLogDelivery',
+          'logs:DeleteLogDelivery',
+          'logs:ListLogDeliveries',
+          'logs:PutResourcePolicy',
+          'logs:DescribeResourcePolicies',
+          'logs:DescribeLogGroups',
+        ],
+        resources: ['*'],
+      }),
+      new iam.PolicyStatement({
+        sid: 'Trace',
+        actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets'],
+        resources: ['*'],
+      }),
+    ],
+  });
+  acceptNagFindings(policy, [{
     id: 'AwsSolutions-IAM5',
     reason: 'EC2 DescribeInstances, Step Functions log delivery (logs:*LogDelivery*, logs:PutResourcePolicy, logs:Describe*) and X-Ray tracing support no resource-level permissions: "*" is the narrowest resource they accept.',
     appliesTo: ['Resource::*'],
   }]);
-  return role;
+  return policy;
 }
 
 /** The construct ID of the rule-target role under its stack; part of the library's contract. */

@@ -31,9 +31,8 @@ export interface WorkflowWatch {
 
 /** Everything the workflow needs, resolved from the construct's props. */
 export interface WorkflowSettings {
+  /** The instance ID, or its placeholder in a shared definition. */
   readonly instanceId: string;
-  /** The instance's ARN, the only resource the reboot may touch. */
-  readonly instanceArn: string;
   readonly checks: WorkflowCheck[];
   readonly recovery?: NotifierConfig;
   readonly escalation: NotifierConfig;
@@ -58,6 +57,13 @@ export interface WorkflowSettings {
   /** Keep watching while the alarm stays in ALARM; undefined: end after one incident. */
   readonly watch?: WorkflowWatch;
 }
+
+/**
+ * The `iamResources` of every AWS API task. They only feed the policy that CDK would add to a
+ * state machine's role; the workflow role (`roles.ts`) takes no such policy and grants each
+ * action on this instance's resources itself.
+ */
+const WORKFLOW_ROLE_GRANTS = ['*'];
 
 /** Thrown by handlers for a malformed event; retrying cannot help. */
 const INVALID_EVENT_ERROR = 'InvalidEventError';
@@ -262,7 +268,7 @@ class WorkflowBuilder {
         Resources: [this.settings.instanceId],
         Tags: [{ 'Key': this.settings.rebootLedgerTagKey, 'Value.$': valuePath }],
       },
-      iamResources: [this.settings.instanceArn],
+      iamResources: WORKFLOW_ROLE_GRANTS,
       resultSelector: { recorded, issued: false },
       resultPath: '$.reboot',
     });
@@ -299,7 +305,7 @@ class WorkflowBuilder {
       service: 'ec2',
       action: 'rebootInstances',
       parameters: { InstanceIds: [settings.instanceId] },
-      iamResources: [settings.instanceArn],
+      iamResources: WORKFLOW_ROLE_GRANTS,
       resultSelector: { recorded: true, issued: true },
       resultPath: '$.reboot',
     });
@@ -386,7 +392,7 @@ class WorkflowBuilder {
       service: 'cloudwatch',
       action: 'describeAlarms',
       parameters: { AlarmNames: [watch.alarmName], AlarmTypes: ['MetricAlarm'] },
-      iamResources: ['*'],
+      iamResources: WORKFLOW_ROLE_GRANTS,
       resultPath: '$.alarm',
     });
     readAlarm.addRetry(AWS_API_RETRY);
@@ -473,7 +479,7 @@ class WorkflowBuilder {
       service: 'ec2',
       action: 'describeInstances',
       parameters: { InstanceIds: [this.settings.instanceId] },
-      iamResources: ['*'],
+      iamResources: WORKFLOW_ROLE_GRANTS,
       // The whole answer: a field it lacks is then the guard's to judge, not a runtime error here.
       resultPath: '$.lookup',
     }));
@@ -536,7 +542,7 @@ class WorkflowBuilder {
       service: 'route53',
       action: 'getHealthCheckStatus',
       parameters: { HealthCheckId: check.event.healthCheckId },
-      iamResources: ['*'],
+      iamResources: WORKFLOW_ROLE_GRANTS,
       resultSelector: { 'observations.$': '$.HealthCheckObservations' },
       resultPath: '$.healthCheckStatus',
     });

@@ -1,9 +1,11 @@
-import { Annotations as CoreAnnotations, App, Duration, Stack } from 'aws-cdk-lib';
+import * as fs from 'fs';
+import { Annotations as CoreAnnotations, App, CfnParameter, Duration, Stack, Stage } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import { substitutedDefinition } from '../local/deployed-definition';
 import {
   CpuFirstLineSupport,
   CpuFirstLineSupportProps,
@@ -40,16 +42,27 @@ function build(props: Partial<CpuFirstLineSupportProps> = {}, stack = newStack()
     ...notifiers(stack),
     ...props,
   });
-  return { stack, support, template: Template.fromStack(stack) };
+  return { stack, support, template: templateOf(stack) };
 }
 
-/** The state machine definition with its substitutions (CloudFormation references) written as `<{...}>`. */
+/** The stacks of the templates that `templateOf` made: a definition is read from the stack's cloud assembly. */
+const stacksOfTemplates = new WeakMap<Template, Stack>();
+
+function templateOf(stack: Stack): Template {
+  const template = Template.fromStack(stack);
+  stacksOfTemplates.set(template, stack);
+  return template;
+}
+
+/**
+ * The (first) state machine definition as deployed, with its substitutions filled in: literals
+ * as they are, CloudFormation references written as `<{...}>`.
+ */
 function definitionOf(template: Template): any {
   const machines = template.findResources('AWS::StepFunctions::StateMachine');
   const [machine] = Object.values<any>(machines);
-  const substitutions = machine.Properties.DefinitionSubstitutions ?? {};
-  const text = machine.Properties.DefinitionString.replace(/\$\{([A-Za-z0-9_]+)\}/g, (_: string, key: string) =>
-    `<${JSON.stringify(substitutions[key]).replace(/"/g, '')}>`);
+  const text = substitutedDefinition(stacksOfTemplates.get(template)!, machine.Properties, (value) =>
+    (typeof value === 'string' ? value : `<${JSON.stringify(value).replace(/"/g, '')}>`));
   return JSON.parse(text);
 }
 
@@ -76,7 +89,7 @@ function ruleRole(template: Template): { id: string; role: any; statements: any[
   const policies = Object.values<any>(template.findResources('AWS::IAM::Policy'))
     .filter((p) => JSON.stringify(p.Properties.Roles).includes(`"${id}"`));
   const managed = Object.values<any>(template.findResources('AWS::IAM::ManagedPolicy'))
-    .filter((p) => JSON.stringify(p.Properties.Roles).includes(`"${id}"`));
+    .filter((p) => JSON.stringify(p.Properties.Roles ?? []).includes(`"${id}"`));
   return { id, role: roles[id], statements: [...policies, ...managed].flatMap((p) => p.Properties.PolicyDocument.Statement) };
 }
 
@@ -385,16 +398,27 @@ describe('IAM', () => {
     expect(trust.map((st: any) => st.Principal.Service)).toEqual(['states.amazonaws.com']);
     const statements = workflowStatements(template, stack, support);
     expect(statements.map((st: any) => st.Sid)).toEqual([
-      'InvokeHandlers', 'LookUpInstances', 'RebootThisInstance', 'RecordRebootsOnThisInstance', 'LockThisInstance', 'ReadThisAlarm', 'DeliverLogs', 'Trace',
+      'InvokeHandlers', 'RebootThisInstance', 'RecordRebootsOnThisInstance', 'LockThisInstance', 'ReadThisAlarm',
+    ]);
+    // What names no resource is in the stack's one shared policy, and nothing else is.
+    const basics = template.findResources('AWS::IAM::ManagedPolicy');
+    expect(Object.keys(basics)).toHaveLength(1);
+    const [basicsId] = Object.keys(basics);
+    expect(basicsId).toMatch(/^CpuFirstLineSupportWorkflowBasics/);
+    expect(roles[roleId].Properties.ManagedPolicyArns).toEqual([{ Ref: basicsId }]);
+    expect(Object.values<any>(basics)[0].Properties.PolicyDocument.Statement).toEqual([
+      { Sid: 'LookUpInstances', Effect: 'Allow', Action: 'ec2:DescribeInstances', Resource: '*' },
+      expect.objectContaining({ Sid: 'DeliverLogs', Resource: '*' }),
+      { Sid: 'Trace', Effect: 'Allow', Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets'], Resource: '*' },
     ]);
     // The guard, the two checks and the two notifiers: unqualified ARNs, no wildcard.
     expect(statements[0].Resource).toHaveLength(5);
     expect(JSON.stringify(statements[0].Resource)).not.toContain('*');
-    expect(statements[1]).toEqual({ Sid: 'LookUpInstances', Effect: 'Allow', Action: 'ec2:DescribeInstances', Resource: '*' });
-    const instanceArn = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:ec2:eu-west-1:123456789012:instance/${INSTANCE_ID}`]] };
-    expect(statements[2]).toEqual({ Sid: 'RebootThisInstance', Effect: 'Allow', Action: 'ec2:RebootInstances', Resource: instanceArn });
+    // The region is known, so is the partition: a literal ARN.
+    const instanceArn = `arn:aws:ec2:eu-west-1:123456789012:instance/${INSTANCE_ID}`;
+    expect(statements[1]).toEqual({ Sid: 'RebootThisInstance', Effect: 'Allow', Action: 'ec2:RebootInstances', Resource: instanceArn });
     // Tags: only the reboot ledger, only on this instance.
-    expect(statements[3]).toEqual({
+    expect(statements[2]).toEqual({
       Sid: 'RecordRebootsOnThisInstance',
       Effect: 'Allow',
       Action: 'ec2:CreateTags',
@@ -403,14 +427,14 @@ describe('IAM', () => {
     });
     // The lock of this instance only, in the stack's table.
     const tableId = stack.getLogicalId(stack.node.findChild('CpuFirstLineSupportIncidentLocks').node.defaultChild as any);
-    expect(statements[4]).toEqual({
+    expect(statements[3]).toEqual({
       Sid: 'LockThisInstance',
       Effect: 'Allow',
       Action: ['dynamodb:PutItem', 'dynamodb:DeleteItem'],
       Resource: { 'Fn::GetAtt': [tableId, 'Arn'] },
       Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [INSTANCE_ID] } },
     });
-    expect(statements[5]).toEqual({
+    expect(statements[4]).toEqual({
       Sid: 'ReadThisAlarm', Effect: 'Allow', Action: 'cloudwatch:DescribeAlarms', Resource: stack.resolve(support.alarm.alarmArn),
     });
     // It starts and lists no execution: the rule has its own role.
@@ -426,7 +450,7 @@ describe('IAM', () => {
     const shared = notifiers(stack);
     const a = new CpuFirstLineSupport(stack, 'A', { instanceId: INSTANCE_ID, ...shared });
     const b = new CpuFirstLineSupport(stack, 'B', { instanceId: 'i-0123456789abcdef1', ...shared });
-    const template = Template.fromStack(stack);
+    const template = templateOf(stack);
     const { id, role, statements } = ruleRole(template);
     // Both rules use it.
     for (const support of [a, b]) {
@@ -504,7 +528,7 @@ describe('IAM', () => {
     const { recoveryNotifier, escalationNotifier } = notifiers(stack);
     new CpuFirstLineSupport(stack, 'Api', { instanceId: INSTANCE_ID, recoveryNotifier, escalationNotifier });
     new CpuFirstLineSupport(stack, 'Other', { instanceId: 'i-0123456789abcdef1', recoveryNotifier, escalationNotifier });
-    const template = Template.fromStack(stack);
+    const template = templateOf(stack);
     template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 365 }, 1);
     template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
       TracingConfiguration: { Enabled: true },
@@ -522,7 +546,7 @@ describe('many instances in one stack', () => {
       healthCheckId: `abcdef01-2345-6789-abcd-ef01234567${String(i).padStart(2, '0')}`,
       ...shared,
     }));
-    return { stack, supports, template: Template.fromStack(stack) };
+    return { stack, supports, template: templateOf(stack) };
   }
 
   test('share one set of handler functions', () => {
@@ -542,7 +566,74 @@ describe('many instances in one stack', () => {
     const resources = Object.values<any>(buildMany(100).template.toJSON().Resources);
     const one = Object.keys(buildMany(1).template.toJSON().Resources).length;
     expect(resources.length - one).toBe(99 * 4);
-    expect(resources.filter((r) => r.Type === 'AWS::IAM::ManagedPolicy')).toHaveLength(0);
+    // The shared policy of what names no resource, and none that CDK split off an overflowing policy.
+    expect(resources.filter((r) => r.Type === 'AWS::IAM::ManagedPolicy')).toHaveLength(1);
+  });
+
+  test('a hundred instances stay under 80% of the template size limit, so aws-cdk-lib does not warn', () => {
+    const { stack, template } = buildMany(100);
+    // aws-cdk-lib writes the template indented by one space, and warns past 800,000 bytes.
+    expect(JSON.stringify(template.toJSON(), undefined, 1).length).toBeLessThan(800_000);
+    expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('Template size'))).toEqual([]);
+  });
+
+  test('instances configured alike share one definition, stored once; each fills in its own instance', () => {
+    const { stack, template, supports } = buildMany(3);
+    const machines = supports.map((support) => template.toJSON().Resources[stack.getLogicalId(support.stateMachine.node.defaultChild as any)]);
+    const locations = machines.map((m) => m.Properties.DefinitionS3Location);
+    expect(locations[0].Key).toMatch(/^[0-9a-f]{64}\.json$/);
+    expect(locations.map((l) => l.Key)).toEqual([locations[0].Key, locations[0].Key, locations[0].Key]);
+    expect(machines.every((m) => m.Properties.DefinitionString === undefined)).toBe(true);
+    // The definition is in the cloud assembly once, whatever the number of instances.
+    const outdir = Stage.of(stack)!.outdir;
+    expect(fs.readdirSync(outdir).filter((f) => f.startsWith('asset.') && f.endsWith('.json'))).toEqual([`asset.${locations[0].Key}`]);
+    machines.forEach((machine, i) => {
+      const id = `i-0123456789abcde${String(i).padStart(2, '0')}`;
+      expect(machine.Properties.DefinitionSubstitutions).toMatchObject({
+        InstanceId: id,
+        HealthCheckId: `abcdef01-2345-6789-abcd-ef01234567${String(i).padStart(2, '0')}`,
+        AlarmName: { Ref: stack.getLogicalId(supports[i].alarm.node.defaultChild as any) },
+      });
+      const deployed = substitutedDefinition(stack, machine.Properties, (value) => (typeof value === 'string' ? value : '<ref>'));
+      const definition = JSON.parse(deployed);
+      expect(definition.States['Reboot instance'].Parameters).toEqual({ InstanceIds: [id] });
+      expect(definition.Comment).toContain(id);
+      // No other instance's ID anywhere in it.
+      expect(deployed.match(/i-0123456789abcde\d\d/g)!.every((match) => match === id)).toBe(true);
+    });
+  });
+
+  test('instances configured differently get their own definitions', () => {
+    const stack = newStack();
+    const shared = notifiers(stack);
+    const keyOf = (support: CpuFirstLineSupport) =>
+      templateOf(stack).toJSON().Resources[stack.getLogicalId(support.stateMachine.node.defaultChild as any)].Properties.DefinitionS3Location.Key;
+    const plain = new CpuFirstLineSupport(stack, 'Plain', { instanceId: INSTANCE_ID, ...shared });
+    const dry = new CpuFirstLineSupport(stack, 'Dry', { instanceId: 'i-0123456789abcdef1', dryRun: true, ...shared });
+    const slow = new CpuFirstLineSupport(stack, 'Slow', { instanceId: 'i-0123456789abcdef2', recheck: { interval: Duration.minutes(1) }, ...shared });
+    const alike = new CpuFirstLineSupport(stack, 'Alike', { instanceId: 'i-0123456789abcdef3', ...shared });
+    expect(new Set([keyOf(plain), keyOf(dry), keyOf(slow)]).size).toBe(3);
+    expect(keyOf(alike)).toBe(keyOf(plain));
+    expect(definitionOf(templateOf(stack)).States['Decide reboot'].Parameters.dryRun).toBe(false);
+  });
+
+  test('an instance ID or health check ID from a reference reaches the definition through its substitution', () => {
+    const stack = newStack();
+    const instanceId = new CfnParameter(stack, 'InstanceId').valueAsString;
+    const healthCheckId = new CfnParameter(stack, 'HealthCheckId').valueAsString;
+    new CpuFirstLineSupport(stack, 'Api', { instanceId, healthCheckId, ...notifiers(stack) });
+    const template = templateOf(stack);
+    const [machine] = Object.values<any>(template.findResources('AWS::StepFunctions::StateMachine'));
+    expect(machine.Properties.DefinitionSubstitutions).toMatchObject({ InstanceId: { Ref: 'InstanceId' }, HealthCheckId: { Ref: 'HealthCheckId' } });
+    const states = definitionOf(template).States;
+    expect(states['Reboot instance'].Parameters).toEqual({ InstanceIds: ['<{Ref:InstanceId}>'] });
+    expect(states['Check instance'].Branches[1].States['Check Route 53 health check status'].Parameters).toEqual({ HealthCheckId: '<{Ref:HealthCheckId}>' });
+  });
+
+  test('a URL with characters that JSON escapes reaches the check as it was given', () => {
+    const url = 'https://app.example.com/health?q="a\\b"&x=\u00e9';
+    const { template } = build({ urlCheck: { url } });
+    expect(checkPayloads(template)['Check URL']).toMatchObject({ url });
   });
 
   test('never collide on names: state machine names are unique, alarm names left to CloudFormation', () => {
@@ -604,7 +695,7 @@ describe('safety', () => {
     const shared = notifiers(stack);
     new CpuFirstLineSupport(stack, 'A', { instanceId: INSTANCE_ID, ...shared });
     new CpuFirstLineSupport(stack, 'B', { instanceId: 'i-0123456789abcdef1', ...shared });
-    const template = Template.fromStack(stack);
+    const template = templateOf(stack);
     template.resourceCountIs('AWS::DynamoDB::Table', 1);
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       KeySchema: [{ AttributeName: 'instanceId', KeyType: 'HASH' }],
@@ -784,7 +875,7 @@ describe('execution failures', () => {
     const shared = notifiers(stack);
     const a = new CpuFirstLineSupport(stack, 'A', { instanceId: INSTANCE_ID, ...shared });
     const b = new CpuFirstLineSupport(stack, 'B', { instanceId: 'i-0123456789abcdef1', ...shared });
-    const template = Template.fromStack(stack);
+    const template = templateOf(stack);
     expect(a.executionFailureAlarm).toBe(b.executionFailureAlarm);
     const rules = template.findResources('AWS::Events::Rule', { Properties: { EventPattern: { source: ['aws.states'] } } });
     expect(Object.keys(rules)).toHaveLength(1);
@@ -832,7 +923,7 @@ describe('execution failures', () => {
     const shared = notifiers(stack);
     new CpuFirstLineSupport(stack, 'A', { instanceId: INSTANCE_ID, executionFailureTopic: topic, ...shared });
     new CpuFirstLineSupport(stack, 'B', { instanceId: 'i-0123456789abcdef1', executionFailureTopic: topic, ...shared });
-    Template.fromStack(stack).hasResourceProperties('AWS::CloudWatch::Alarm', {
+    templateOf(stack).hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'TriggeredRules',
       AlarmActions: [{ Ref: stack.getLogicalId(topic.node.defaultChild as any) }],
     });
@@ -941,7 +1032,6 @@ describe('validation', () => {
 
   test('skips tokens: an instance ID from a parameter synthesizes', () => {
     const stack = newStack();
-    const { CfnParameter } = jest.requireActual('aws-cdk-lib');
     const instanceId = new CfnParameter(stack, 'InstanceId').valueAsString;
     expect(() => build({ instanceId }, stack)).not.toThrow();
   });

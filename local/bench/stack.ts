@@ -5,6 +5,7 @@
  */
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import { CpuFirstLineSupport, CpuFirstLineSupportProps, Notifier, OpsGeniePriority } from '../../src';
 
 const SLACK_TOKEN_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:slack-bot-token-AbCdEf';
@@ -25,6 +26,8 @@ export function benchStack(app: App, count: number, props: Partial<CpuFirstLineS
   const stack = new Stack(app, 'BenchStack', { env: { account: '123456789012', region: 'us-east-1' } });
   const slackToken = secretsmanager.Secret.fromSecretCompleteArn(stack, 'SlackToken', SLACK_TOKEN_ARN);
   const opsGenieKey = secretsmanager.Secret.fromSecretCompleteArn(stack, 'OpsGenieKey', OPSGENIE_KEY_ARN);
+  // Who hears of a workflow that failed: without it, every instance warns at synth.
+  const onCall = new sns.Topic(stack, 'OnCall');
   for (let n = 1; n <= count; n++) {
     new CpuFirstLineSupport(stack, `Instance${n}`, {
       instanceId: instanceId(n),
@@ -33,6 +36,7 @@ export function benchStack(app: App, count: number, props: Partial<CpuFirstLineS
       sshCheck: { port: 22, timeout: Duration.seconds(2) },
       recoveryNotifier: Notifier.slack({ botToken: slackToken, channel: 'C0123456789' }),
       escalationNotifier: Notifier.opsGenie({ apiKey: opsGenieKey, team: 'sre', priority: OpsGeniePriority.P2 }),
+      executionFailureTopic: onCall,
       ...props,
     });
   }
