@@ -8,9 +8,11 @@
  * 1. Synth. A stack with 1, 10 and 100 `CpuFirstLineSupport` instances configured like the
  *    example stack (`bench/stack.ts`), each size synthesized 3 times, each time in a fresh
  *    child process (`bench/synth-child.ts`): the wall time of `new App()` … `app.synth()`
- *    only (median), the process's peak RSS, and the template's resource count; from which
- *    the resources per extra instance, (R100 - R1) / 99, and the most instances within
- *    CloudFormation's 500-resource limit.
+ *    only (median), the process's peak RSS, the template's resource count and its bytes as
+ *    written to the cloud assembly, and the synth warnings; from which the resources and
+ *    bytes per extra instance, (R100 - R1) / 99 and (B100 - B1) / 99, the most instances
+ *    within CloudFormation's 500-resource and 1,000,000-byte limits (the smaller binds), and
+ *    the synth time per extra instance, (t100 - t10) / 90 from the medians.
  * 2. Size. Each handler bundle in `assets/lambda/<name>/index.js`, raw and gzipped at level 9,
  *    and the npm tarball (`npm pack --dry-run`, which writes nothing).
  * 3. Cold start. `require(<bundle>)` timed with `process.hrtime` in a fresh `node` process,
@@ -34,7 +36,15 @@ import { HandlerAsset, measureAssets, measureRequireTimes, measureTarball, Requi
 import { BENCH_SCENARIOS, IncidentMeasure, measureIncidents, measureWatch, PRICES, WATCH_SCENARIO, WatchMeasure, WorkflowFacts } from './bench/incidents';
 import { kb, mb, ms, seconds, table, usd, verdict } from './bench/markdown';
 import { sum } from './bench/stats';
-import { AlarmPeriodCheck, checkAlarmPeriod, CLOUDFORMATION_RESOURCE_LIMIT, growthByType, measureSynth, SynthScaling } from './bench/synth';
+import {
+  AlarmPeriodCheck,
+  checkAlarmPeriod,
+  CLOUDFORMATION_RESOURCE_LIMIT,
+  CLOUDFORMATION_TEMPLATE_LIMIT,
+  growthByType,
+  measureSynth,
+  SynthScaling,
+} from './bench/synth';
 
 const ROOT = path.join(__dirname, '..');
 /** Stack sizes synthesized. */
@@ -54,6 +64,8 @@ const TARGETS = {
   resourcesPerInstance: 4,
   instancesUnderLimit: 100,
   synth100Ms: 5000,
+  /** Synth time each extra instance adds: (t100 - t10) / 90. */
+  synthMsPerInstance: 5,
   /** Slack after the instance answers again, on top of one re-check interval. */
   recoveredSlackSeconds: 5,
   /** Cold `require` of each check handler's bundle (median). */
@@ -97,6 +109,8 @@ function synthSection(synth: SynthScaling): string {
   const rows = synth.sizes.map((size) => [
     String(size.instances),
     String(size.resources),
+    size.templateBytes.toLocaleString('en-US'),
+    String(size.warnings.length),
     ms(size.medianMs),
     `${ms(Math.min(...size.runsMs))} – ${ms(Math.max(...size.runsMs))}`,
     mb(size.peakRssBytes),
@@ -108,13 +122,19 @@ function synthSection(synth: SynthScaling): string {
   return [
     '### Synth',
     '',
-    table(['instances', 'resources', `synth time (median of ${SYNTH_RUNS})`, 'range', 'peak RSS', 'RSS before synth'],
-      rows, ['r', 'r', 'r', 'r', 'r', 'r']),
+    table(['instances', 'resources', 'template bytes', 'synth warnings', `synth time (median of ${SYNTH_RUNS})`, 'range', 'peak RSS', 'RSS before synth'],
+      rows, ['r', 'r', 'r', 'r', 'r', 'r', 'r', 'r']),
     '',
     `Resources per extra instance: (${last.resources} - ${first.resources}) / ${last.instances - first.instances} = `
       + `${synth.perInstance.toFixed(2)}; fixed per stack: ${synth.fixed.toFixed(0)}; `
-      + `instances within the ${CLOUDFORMATION_RESOURCE_LIMIT}-resource limit: ${synth.maxInstances}.`,
+      + `instances within the ${CLOUDFORMATION_RESOURCE_LIMIT}-resource limit: ${synth.maxInstancesByResources}.`,
+    `Template bytes per extra instance: (${last.templateBytes} - ${first.templateBytes}) / ${last.instances - first.instances} = `
+      + `${Math.round(synth.bytesPerInstance)}; instances within the ${CLOUDFORMATION_TEMPLATE_LIMIT.toLocaleString('en-US')}-byte limit: `
+      + `${synth.maxInstancesByBytes}.`,
+    `Instances per stack: ${synth.maxInstances} (the ${synth.bindingLimit} limit binds).`,
+    `Synth time per extra instance: (t${last.instances} - t10) / ${last.instances - 10} = ${synth.msPerInstance.toFixed(2)} ms.`,
     `From ${first.instances} to ${last.instances} instances: ${growth}.`,
+    ...synth.sizes.flatMap((size) => size.warnings.map((w) => `Warning at ${size.instances} instances: ${w}`)),
   ].join('\n');
 }
 
@@ -218,9 +238,22 @@ function synthTargets(synth: SynthScaling): Target[] {
       passed: synth.perInstance <= TARGETS.resourcesPerInstance,
     },
     {
-      name: `instances within the ${CLOUDFORMATION_RESOURCE_LIMIT}-resource limit ≥ ${TARGETS.instancesUnderLimit}`,
-      measured: String(synth.maxInstances),
+      name: `instances per stack (${CLOUDFORMATION_RESOURCE_LIMIT} resources, ${CLOUDFORMATION_TEMPLATE_LIMIT.toLocaleString('en-US')} template bytes) `
+        + `≥ ${TARGETS.instancesUnderLimit}`,
+      measured: `${synth.maxInstances} (${synth.maxInstancesByResources} by resources, ${synth.maxInstancesByBytes} by bytes)`,
       passed: synth.maxInstances >= TARGETS.instancesUnderLimit,
+    },
+    {
+      name: `${last.instances} instances synthesize without a warning, template ≤ ${CLOUDFORMATION_TEMPLATE_LIMIT.toLocaleString('en-US')} bytes, `
+        + `≤ ${CLOUDFORMATION_RESOURCE_LIMIT} resources`,
+      measured: `${last.warnings.length} warnings, ${last.templateBytes.toLocaleString('en-US')} bytes, ${last.resources} resources`,
+      passed: synth.sizes.every((size) => size.warnings.length === 0)
+        && last.templateBytes <= CLOUDFORMATION_TEMPLATE_LIMIT && last.resources <= CLOUDFORMATION_RESOURCE_LIMIT,
+    },
+    {
+      name: `synth time per extra instance, (t${last.instances} - t10) / ${last.instances - 10}, ≤ ${TARGETS.synthMsPerInstance} ms`,
+      measured: `${synth.msPerInstance.toFixed(2)} ms (medians of ${SYNTH_RUNS})`,
+      passed: synth.msPerInstance <= TARGETS.synthMsPerInstance,
     },
     {
       name: `synth of ${last.instances} instances < ${TARGETS.synth100Ms / 1000} s`,

@@ -18,6 +18,10 @@ export interface SynthSample {
   readonly resources: number;
   /** Resources by CloudFormation type. */
   readonly resourcesByType: Record<string, number>;
+  /** Bytes of the template file as written to the cloud assembly (what CloudFormation receives). */
+  readonly templateBytes: number;
+  /** The synth warnings of the stack (aws-cdk-lib's and the library's), each once. */
+  readonly warnings: string[];
   /** RSS after the modules loaded, before `new App()`, in bytes. */
   readonly rssBeforeBytes: number;
   /** Peak RSS of the whole process (Node.js, ts-node, aws-cdk-lib, the synth), in bytes. */
@@ -33,7 +37,9 @@ function synthesize(count: number): SynthSample {
     const stack = benchStack(app, count);
     const assembly = app.synth();
     const synthMs = Number(process.hrtime.bigint() - started) / 1e6;
-    const resources = Object.values<{ Type: string }>(assembly.getStackByName(stack.stackName).template.Resources ?? {});
+    const artifact = assembly.getStackByName(stack.stackName);
+    const resources = Object.values<{ Type: string }>(artifact.template.Resources ?? {});
+    const warnings = [...new Set(artifact.messages.filter((m) => m.level === 'warning').map((m) => String(m.entry.data)))];
     const resourcesByType: Record<string, number> = {};
     for (const { Type } of resources) resourcesByType[Type] = (resourcesByType[Type] ?? 0) + 1;
     return {
@@ -41,6 +47,8 @@ function synthesize(count: number): SynthSample {
       synthMs,
       resources: resources.length,
       resourcesByType,
+      templateBytes: fs.statSync(artifact.templateFullPath).size,
+      warnings,
       rssBeforeBytes,
       peakRssBytes: process.resourceUsage().maxRSS * 1024,
     };

@@ -15,11 +15,18 @@ import type { SynthSample } from './synth-child';
 /** CloudFormation's limit on resources per stack. */
 export const CLOUDFORMATION_RESOURCE_LIMIT = 500;
 
+/** CloudFormation's limit on a template uploaded to S3, as `cdk deploy` does, in bytes. */
+export const CLOUDFORMATION_TEMPLATE_LIMIT = 1_000_000;
+
 /** The synth of one stack size, over several child processes. */
 export interface SynthSize {
   readonly instances: number;
   readonly resources: number;
   readonly resourcesByType: Record<string, number>;
+  /** Bytes of the template as written to the cloud assembly. */
+  readonly templateBytes: number;
+  /** The synth warnings, each once. */
+  readonly warnings: string[];
   /** Synth time of each run, in milliseconds. */
   readonly runsMs: number[];
   readonly medianMs: number;
@@ -37,7 +44,17 @@ export interface SynthScaling {
   /** Resources of the stack with no instance, extrapolated: R(min) - min × perInstance. */
   readonly fixed: number;
   /** The most instances whose stack stays within the resource limit, by the line above. */
+  readonly maxInstancesByResources: number;
+  /** (B(max) - B(min)) / (max - min): template bytes each extra instance adds. */
+  readonly bytesPerInstance: number;
+  /** The most instances whose template stays within the size limit, by the line above. */
+  readonly maxInstancesByBytes: number;
+  /** The most instances in one stack: the smaller of the two. */
   readonly maxInstances: number;
+  /** Which limit binds. */
+  readonly bindingLimit: 'resources' | 'template size';
+  /** The synth time each extra instance adds, in ms: (t(max) - t(10)) / (max - 10), from the medians. */
+  readonly msPerInstance: number;
 }
 
 /** Synthesizes `instances` in a fresh child process and returns what it measured. */
@@ -56,10 +73,14 @@ function measureSize(instances: number, runs: number): SynthSize {
   const samples = Array.from({ length: runs }, () => synthInChild(instances));
   const resources = new Set(samples.map((s) => s.resources));
   if (resources.size !== 1) throw new Error(`${instances} instances synthesized to different resource counts: ${[...resources]}`);
+  const bytes = new Set(samples.map((s) => s.templateBytes));
+  if (bytes.size !== 1) throw new Error(`${instances} instances synthesized to templates of different sizes: ${[...bytes]}`);
   return {
     instances,
     resources: samples[0].resources,
     resourcesByType: samples[0].resourcesByType,
+    templateBytes: samples[0].templateBytes,
+    warnings: [...new Set(samples.flatMap((s) => s.warnings))],
     runsMs: samples.map((s) => s.synthMs),
     medianMs: median(samples.map((s) => s.synthMs)),
     peakRssBytes: median(samples.map((s) => s.peakRssBytes)),
@@ -74,8 +95,23 @@ export function measureSynth(instanceCounts: number[], runs: number): SynthScali
   const last = sizes[sizes.length - 1];
   const perInstance = (last.resources - first.resources) / (last.instances - first.instances);
   const fixed = first.resources - first.instances * perInstance;
-  const maxInstances = Math.floor((CLOUDFORMATION_RESOURCE_LIMIT - fixed) / perInstance);
-  return { sizes, perInstance, fixed, maxInstances };
+  const maxInstancesByResources = Math.floor((CLOUDFORMATION_RESOURCE_LIMIT - fixed) / perInstance);
+  const bytesPerInstance = (last.templateBytes - first.templateBytes) / (last.instances - first.instances);
+  const fixedBytes = first.templateBytes - first.instances * bytesPerInstance;
+  const maxInstancesByBytes = Math.floor((CLOUDFORMATION_TEMPLATE_LIMIT - fixedBytes) / bytesPerInstance);
+  const ten = sizes.find((size) => size.instances === 10);
+  if (!ten || last.instances <= 10) throw new Error('The synth time per instance needs a stack of 10 instances and a larger one');
+  return {
+    sizes,
+    perInstance,
+    fixed,
+    maxInstancesByResources,
+    bytesPerInstance,
+    maxInstancesByBytes,
+    maxInstances: Math.min(maxInstancesByResources, maxInstancesByBytes),
+    bindingLimit: maxInstancesByResources <= maxInstancesByBytes ? 'resources' : 'template size',
+    msPerInstance: (last.medianMs - ten.medianMs) / (last.instances - ten.instances),
+  };
 }
 
 /** Resource types whose count differs between two sizes, with the difference. */
