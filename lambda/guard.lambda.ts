@@ -23,6 +23,7 @@ import { formatUtc } from './shared/time';
 import {
   CheckResult,
   DescribedReservations,
+  DescribeInstancesAnswer,
   InspectEvent,
   Inspection,
   InstanceView,
@@ -30,7 +31,7 @@ import {
   RebootGuardEvent,
   RecheckSchedule,
   ScheduleEvent,
-} from './shared/types';
+} from '../src/contract';
 import { invalid, readBoolean, readInteger, readOneOf, requireObject, requireString } from './shared/validate';
 
 const HANDLER = 'guard';
@@ -54,11 +55,11 @@ export type GuardEvent = InspectEvent | RebootGuardEvent | ScheduleEvent;
 export type GuardAnswer = Inspection | RebootDecision | RecheckSchedule;
 
 /**
- * The `Reservations` of the `DescribeInstances` answer in the event's `lookup` (the whole answer
- * of the SDK integration, so that a missing list is an answer, not a runtime error of the state
- * machine); none when the answer has no `Reservations`.
+ * The event's `lookup`, the whole `DescribeInstances` answer of the SDK integration (so that a
+ * missing list is an answer, not a runtime error of the state machine), with its `Reservations`
+ * checked; none when the answer has no `Reservations`.
  */
-function readReservations(fields: Record<string, unknown>): DescribedReservations {
+function readLookup(fields: Record<string, unknown>): DescribeInstancesAnswer {
   const lookup = fields.lookup;
   if (typeof lookup !== 'object' || lookup === null || Array.isArray(lookup)) {
     throw invalid(HANDLER, 'lookup', 'must be the answer of DescribeInstances', lookup);
@@ -67,7 +68,7 @@ function readReservations(fields: Record<string, unknown>): DescribedReservation
   if (!Array.isArray(reservations)) {
     throw invalid(HANDLER, 'lookup.Reservations', 'must be the Reservations list of a DescribeInstances answer', reservations);
   }
-  return reservations as DescribedReservations;
+  return { Reservations: reservations as DescribedReservations };
 }
 
 function readEpochMs(fields: Record<string, unknown>, field: string): number {
@@ -91,7 +92,7 @@ export function readGuardEvent(event: unknown): GuardEvent {
     return {
       step,
       instanceId,
-      reservations: readReservations(fields),
+      lookup: readLookup(fields),
       leaseSeconds: readInteger(HANDLER, fields, 'leaseSeconds', 60, MAX_SECONDS),
     };
   }
@@ -116,7 +117,7 @@ export function readGuardEvent(event: unknown): GuardEvent {
   return {
     step,
     instanceId,
-    reservations: readReservations(fields),
+    lookup: readLookup(fields),
     maxReboots: readInteger(HANDLER, fields, 'maxReboots', 1, MAX_REBOOTS_PER_WINDOW),
     rebootWindowSeconds: readInteger(HANDLER, fields, 'rebootWindowSeconds', 60, 7 * 86_400),
     dryRun: readBoolean(HANDLER, fields, 'dryRun'),
@@ -136,7 +137,7 @@ export function inspect(event: InspectEvent, nowMs: number): Inspection {
   const now = Math.floor(nowMs / 1000);
   // DynamoDB numbers travel as strings in the Step Functions DynamoDB integration (`"N": "..."`).
   return {
-    instance: inspectInstance(event.instanceId, event.reservations),
+    instance: inspectInstance(event.instanceId, event.lookup.Reservations ?? []),
     lock: { now: String(now), leaseUntil: String(now + event.leaseSeconds) },
   };
 }
@@ -196,7 +197,7 @@ export function nextSchedule(event: ScheduleEvent, nowMs: number): RecheckSchedu
 /** Decides 'REBOOT' for the instance as looked up right before, at `nowMs`. Pure. */
 export function decideReboot(event: RebootGuardEvent, nowMs: number): RebootDecision {
   const { instanceId, maxReboots, rebootWindowSeconds } = event;
-  const instance = inspectInstance(instanceId, event.reservations);
+  const instance = inspectInstance(instanceId, event.lookup.Reservations ?? []);
   const windowStartMs = nowMs - rebootWindowSeconds * 1000;
   const recent = parseLedger(instance.rebootLedger).filter((ms) => ms > windowStartMs && ms <= nowMs);
   const base = { instanceState: instance.state, rebootsInWindow: recent.length, ledger: '', previousLedger: instance.rebootLedger };

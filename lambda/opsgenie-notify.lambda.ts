@@ -28,7 +28,7 @@ import {
   DeliveryOptions, deadlineFromContext, deliverNotification, LambdaContextLike, NotificationContext, NotifierDefinition, NotifierUnavailableError,
   readParameter,
 } from './shared/notifier';
-import { NotifyEvent, NotifyResult } from './shared/types';
+import { NotifyEvent, NotifyResult } from '../src/contract';
 import { Fields } from './shared/validate';
 
 const HANDLER = 'opsgenie-notify';

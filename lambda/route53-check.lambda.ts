@@ -9,7 +9,7 @@
  * failed result; a malformed event throws InvalidEventError.
  */
 import { completeCheck } from './shared/check-result';
-import { CheckResult, Route53CheckEvent } from './shared/types';
+import { CheckResult, Route53CheckEvent } from '../src/contract';
 import { invalid, requireObject, requireString } from './shared/validate';
 
 const HANDLER = 'route53-check';

@@ -20,7 +20,7 @@ import { IncidentMessage, truncate } from './shared/message';
 import {
   DeliveryOptions, deadlineFromContext, deliverNotification, LambdaContextLike, NotificationContext, NotifierDefinition, readParameter,
 } from './shared/notifier';
-import { NotificationKind, NotifyEvent, NotifyResult } from './shared/types';
+import { NotificationKind, NotifyEvent, NotifyResult } from '../src/contract';
 import { Fields } from './shared/validate';
 
 const HANDLER = 'slack-notify';

@@ -13,7 +13,7 @@
 import { Client } from 'ssh2';
 import { completeCheck, probeWaitMs } from './shared/check-result';
 import { formatHostPort, pickInstanceAddress, readInstanceView } from './shared/instance-address';
-import { AddressType, CheckResult, InstanceView, SshCheckEvent } from './shared/types';
+import { AddressType, CheckResult, InstanceView, SshCheckEvent } from '../src/contract';
 import { readOneOf, readPort, requireObject, requireString, requireTimeoutMs } from './shared/validate';
 
 const HANDLER = 'ssh-check';

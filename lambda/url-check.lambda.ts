@@ -22,7 +22,7 @@ import { describeFetchError, isTimeoutError } from './shared/http';
 import { formatHostPort, pickInstanceAddress, readInstanceView } from './shared/instance-address';
 import { InvalidEventError } from './shared/invalid-event-error';
 import { logDecision } from './shared/log';
-import { AddressType, CheckResult, InstanceView, UrlCheckEvent } from './shared/types';
+import { AddressType, CheckResult, InstanceView, UrlCheckEvent } from '../src/contract';
 import { optionalString, readBoolean, readOneOf, readPort, requireObject, requireString, requireTimeoutMs } from './shared/validate';
 
 const HANDLER = 'url-check';

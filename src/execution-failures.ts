@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Duration, Names, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -119,4 +119,41 @@ export class ExecutionFailures extends Construct {
     this.topics.add(topic);
     this.alarm.addAlarmAction(new actions.SnsAction(topic));
   }
+}
+
+/** What ties an instance's state machine to the stack's execution-failure alarm. */
+export interface WatchedExecutionsProps {
+  /** See `CpuFirstLineSupportProps.stateMachineName`. */
+  readonly stateMachineName?: string;
+  /** See `CpuFirstLineSupportProps.executionFailureTopic`. */
+  readonly executionFailureTopic?: sns.ITopic;
+}
+
+/**
+ * Puts an instance's state machine under the stack's execution-failure alarm: names it with the
+ * stack's prefix (or watches its custom name by ARN) and makes the alarm notify the topic; without
+ * a topic, synth warns that a failed workflow would reach nobody.
+ */
+export function watchExecutions(scope: Construct, props: WatchedExecutionsProps): { failures: ExecutionFailures; stateMachineName: string } {
+  const failures = ExecutionFailures.of(scope);
+  if (props.executionFailureTopic) {
+    failures.notify(props.executionFailureTopic);
+  } else {
+    Annotations.of(scope).addWarningV2('cdk-cpu-first-line-support:noExecutionFailureTopic',
+      '`executionFailureTopic` is not set: when a workflow fails (for example because its escalation notifier is down), '
+      + 'the stack\'s execution-failure alarm fires but notifies nobody. Set `executionFailureTopic`, or add an action to '
+      + '`executionFailureAlarm` and acknowledge this warning.');
+  }
+  const prefix = failures.stateMachineNamePrefix;
+  const stateMachineName = props.stateMachineName
+    ?? prefix + Names.uniqueResourceName(scope, { maxLength: 80 - prefix.length, separator: '-', allowedSpecialCharacters: '_-' });
+  if (props.stateMachineName !== undefined) {
+    failures.watchStateMachine(Stack.of(scope).formatArn({
+      service: 'states',
+      resource: 'stateMachine',
+      resourceName: stateMachineName,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    }));
+  }
+  return { failures, stateMachineName };
 }

@@ -1,3 +1,3 @@
 export * from './cpu-first-line-support';
-export * from './notifier';
+export * from './notifiers';
 export * from './options';

@@ -1,6 +1,6 @@
 /** Building and logging the `CheckResult` every check handler answers with. */
 import { logDecision } from './log';
-import { CheckName, CheckResult } from './types';
+import { CheckName, CheckResult } from '../../src/contract';
 
 /**
  * The part of a check's timeout kept for what happens around the probe: invoking the

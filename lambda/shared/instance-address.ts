@@ -14,8 +14,8 @@
  * Pure, and free of the AWS SDK: the check handlers' bundles load nothing of it.
  */
 import { isIP } from 'node:net';
-import { AddressType, InstanceView } from './types';
 import { Fields, invalid } from './validate';
+import { AddressType, InstanceView } from '../../src/contract';
 
 /** While an instance carries this tag (with any value but "false"), the workflow only records alarms. */
 export const PAUSE_TAG_KEY = 'cpu-first-line-support:paused';

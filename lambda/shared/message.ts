@@ -10,7 +10,7 @@
  * never printed as "undefined" or "null".
  */
 import { formatUtc } from './time';
-import { NotificationKind, NotifyEvent, REBOOT_VERDICTS, RebootVerdict } from './types';
+import { NotificationKind, NotifyEvent, REBOOT_VERDICTS, RebootVerdict } from '../../src/contract';
 
 /** Marks a list item in {@link IncidentMessage.lines}. */
 export const BULLET = '• ';

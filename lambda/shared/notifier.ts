@@ -16,8 +16,8 @@ import { InvalidEventError } from './invalid-event-error';
 import { logDecision, REDACTED, redactError, redactText } from './log';
 import { buildIncidentMessage, failedCheckNames, IncidentMessage, readRebootDecision } from './message';
 import { forgetSecret, getSecretString } from './secrets';
-import { NotificationKind, NotifyEvent, NotifyResult, RebootDecision } from './types';
 import { describeValue, Fields, readOneOf, requireObject, requireString } from './validate';
+import { NotificationKind, NotifyEvent, NotifyResult, RebootDecision } from '../../src/contract';
 
 /** The kinds a notifier accepts. */
 export const NOTIFICATION_KINDS: readonly NotificationKind[] = [

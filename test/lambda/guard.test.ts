@@ -13,7 +13,7 @@ import {
   REBOOT_LEDGER_TAG_KEY,
   runGuard,
 } from '../../lambda/guard.lambda';
-import { DescribedReservations, InspectEvent, RebootGuardEvent, RecheckSchedule, ScheduleEvent } from '../../lambda/shared/types';
+import { DescribedReservations, InspectEvent, RebootGuardEvent, RecheckSchedule, ScheduleEvent } from '../../src/contract';
 
 const INSTANCE_ID = 'i-0123456789abcdef0';
 const NOW = Date.parse('2026-11-26T03:00:00Z');
@@ -33,20 +33,14 @@ function described(state: string, tags: Record<string, string> = {}, extra: Reco
 }
 
 function inspectEvent(overrides: Partial<InspectEvent> = {}): InspectEvent {
-  return { step: 'INSPECT', instanceId: INSTANCE_ID, reservations: described('running'), leaseSeconds: 900, ...overrides };
-}
-
-/** An event as the state machine sends it: the whole DescribeInstances answer in `lookup`. */
-function wire(event: InspectEvent | RebootGuardEvent): Record<string, unknown> {
-  const { reservations, ...rest } = event;
-  return { ...rest, lookup: { Reservations: reservations } };
+  return { step: 'INSPECT', instanceId: INSTANCE_ID, lookup: { Reservations: described('running') }, leaseSeconds: 900, ...overrides };
 }
 
 function rebootEvent(overrides: Partial<RebootGuardEvent> = {}): RebootGuardEvent {
   return {
     step: 'REBOOT',
     instanceId: INSTANCE_ID,
-    reservations: described('running'),
+    lookup: { Reservations: described('running') },
     maxReboots: 1,
     rebootWindowSeconds: 3600,
     dryRun: false,
@@ -67,8 +61,8 @@ function scheduleEvent(schedule: Partial<RecheckSchedule>, intervalSeconds = 30)
 
 describe('reading the event', () => {
   test('accepts INSPECT, REBOOT and SCHEDULE events', () => {
-    expect(readGuardEvent(wire(inspectEvent()))).toMatchObject({ step: 'INSPECT', leaseSeconds: 900 });
-    expect(readGuardEvent(wire(rebootEvent()))).toMatchObject({ step: 'REBOOT', checks: [], gracePeriodSeconds: 120, deadlineSeconds: 600 });
+    expect(readGuardEvent(inspectEvent())).toMatchObject({ step: 'INSPECT', leaseSeconds: 900 });
+    expect(readGuardEvent(rebootEvent())).toMatchObject({ step: 'REBOOT', checks: [], gracePeriodSeconds: 120, deadlineSeconds: 600 });
     expect(readGuardEvent(scheduleEvent({ nextRecheckAt: NOW }))).toMatchObject({
       step: 'SCHEDULE', intervalSeconds: 30, schedule: { nextRecheckAt: NOW, deadlineAt: NOW + 600 * S, deadlineReached: false },
     });
@@ -78,14 +72,14 @@ describe('reading the event', () => {
     ['not an object', 'INSPECT', /`event` must be a JSON object/],
     ['an unknown step', { step: 'ADMIT', instanceId: INSTANCE_ID }, /`step` must be one of "INSPECT", "REBOOT", "SCHEDULE", got "ADMIT"/],
     ['no instance ID', { step: 'REBOOT' }, /`instanceId` must be a non-empty string/],
-    ['no lookup', { ...wire(inspectEvent()), lookup: undefined }, /`lookup` must be the answer of DescribeInstances/],
-    ['reservations that are not a list', { ...wire(inspectEvent()), lookup: { Reservations: {} } }, /`lookup.Reservations` must be the Reservations list/],
-    ['a lease under a minute', wire(inspectEvent({ leaseSeconds: 5 })), /`leaseSeconds` must be an integer from 60/],
-    ['a budget of zero', wire(rebootEvent({ maxReboots: 0 })), /`maxReboots` must be an integer from 1 to 10, got 0/],
-    ['a window under a minute', wire(rebootEvent({ rebootWindowSeconds: 5 })), /`rebootWindowSeconds` must be an integer from 60/],
-    ['a dry run that is not a boolean', { ...wire(rebootEvent()), dryRun: 'yes' }, /`dryRun` must be true or false, got "yes"/],
-    ['checks that are not a list', { ...wire(rebootEvent()), checks: {} }, /`checks` must be a list of check results/],
-    ['a deadline of zero', wire(rebootEvent({ deadlineSeconds: 0 })), /`deadlineSeconds` must be an integer from 1/],
+    ['no lookup', { ...inspectEvent(), lookup: undefined }, /`lookup` must be the answer of DescribeInstances/],
+    ['reservations that are not a list', { ...inspectEvent(), lookup: { Reservations: {} } }, /`lookup.Reservations` must be the Reservations list/],
+    ['a lease under a minute', inspectEvent({ leaseSeconds: 5 }), /`leaseSeconds` must be an integer from 60/],
+    ['a budget of zero', rebootEvent({ maxReboots: 0 }), /`maxReboots` must be an integer from 1 to 10, got 0/],
+    ['a window under a minute', rebootEvent({ rebootWindowSeconds: 5 }), /`rebootWindowSeconds` must be an integer from 60/],
+    ['a dry run that is not a boolean', { ...rebootEvent(), dryRun: 'yes' }, /`dryRun` must be true or false, got "yes"/],
+    ['checks that are not a list', { ...rebootEvent(), checks: {} }, /`checks` must be a list of check results/],
+    ['a deadline of zero', rebootEvent({ deadlineSeconds: 0 }), /`deadlineSeconds` must be an integer from 1/],
     ['a schedule without times', { ...scheduleEvent({}), schedule: { nextRecheckAt: 'soon', deadlineAt: NOW } }, /`schedule.nextRecheckAt` must be a time in epoch milliseconds/],
     ['a schedule that is not an object', { ...scheduleEvent({}), schedule: 5 }, /`schedule`/],
     ['an interval of zero', scheduleEvent({}, 0), /`intervalSeconds` must be an integer from 1/],
@@ -98,7 +92,7 @@ describe('reading the event', () => {
 describe('INSPECT', () => {
   test('a found instance: state, addresses, ledger, not paused', () => {
     const tags = { [REBOOT_LEDGER_TAG_KEY]: '2026-11-26T02:30:00Z' };
-    expect(inspect(inspectEvent({ reservations: described('running', tags) }), NOW).instance).toEqual({
+    expect(inspect(inspectEvent({ lookup: { Reservations: described('running', tags) } }), NOW).instance).toEqual({
       instanceId: INSTANCE_ID,
       found: true,
       state: 'running',
@@ -114,13 +108,13 @@ describe('INSPECT', () => {
     ['reservations without instances', [{}, { Instances: [] }]],
     ['another instance only', [{ Instances: [{ InstanceId: 'i-other', State: { Name: 'running' } }] }]],
   ])('an instance EC2 does not know (%s) is an answer, not an error', (_, reservations) => {
-    expect(inspect(inspectEvent({ reservations: reservations as DescribedReservations }), NOW).instance).toEqual({
+    expect(inspect(inspectEvent({ lookup: { Reservations: reservations as DescribedReservations } }), NOW).instance).toEqual({
       instanceId: INSTANCE_ID, found: false, state: 'not found', paused: false, rebootLedger: '',
     });
   });
 
   test('an instance with the pause tag is paused; "false" does not pause; an empty value does', () => {
-    const paused = inspect(inspectEvent({ reservations: described('running', { [PAUSE_TAG_KEY]: 'patching until 06:00' }) }), NOW).instance;
+    const paused = inspect(inspectEvent({ lookup: { Reservations: described('running', { [PAUSE_TAG_KEY]: 'patching until 06:00' }) } }), NOW).instance;
     expect(paused).toMatchObject({ paused: true, pauseTagValue: 'patching until 06:00' });
     expect(inspectInstance(INSTANCE_ID, described('running', { [PAUSE_TAG_KEY]: 'FALSE' })).paused).toBe(false);
     expect(inspectInstance(INSTANCE_ID, described('running', { [PAUSE_TAG_KEY]: '' })).paused).toBe(true);
@@ -136,7 +130,7 @@ describe('REBOOT', () => {
     const tags = { [PAUSE_TAG_KEY]: 'maintenance', [REBOOT_LEDGER_TAG_KEY]: '2026-11-26T02:30:00Z' };
     // Paused wins over a stopped state and a spent budget.
     for (const state of ['running', 'stopped']) {
-      const decision = decideReboot(rebootEvent({ reservations: described(state, tags) }), NOW);
+      const decision = decideReboot(rebootEvent({ lookup: { Reservations: described(state, tags) } }), NOW);
       expect(decision).toMatchObject({ verdict: 'PAUSED', ledger: '', previousLedger: '2026-11-26T02:30:00Z' });
       expect(decision.reason).toContain(`${PAUSE_TAG_KEY}=maintenance`);
       expect(decision.schedule).toBeUndefined();
@@ -144,14 +138,14 @@ describe('REBOOT', () => {
   });
 
   test.each(['stopped', 'stopping', 'terminated', 'shutting-down', 'pending'])('a %s instance is not rebooted, and the reason says so', (state) => {
-    const decision = decideReboot(rebootEvent({ reservations: described(state) }), NOW);
+    const decision = decideReboot(rebootEvent({ lookup: { Reservations: described(state) } }), NOW);
     expect(decision).toMatchObject({ verdict: 'NOT_RUNNING', instanceState: state, ledger: '' });
     expect(decision.reason).toBe(`instance ${INSTANCE_ID} is ${state}; only a running instance is rebooted, so it was not rebooted`);
     expect(decision.schedule).toBeUndefined();
   });
 
   test('an instance EC2 does not know is not rebooted', () => {
-    expect(decideReboot(rebootEvent({ reservations: [] }), NOW)).toMatchObject({
+    expect(decideReboot(rebootEvent({ lookup: { Reservations: [] } }), NOW)).toMatchObject({
       verdict: 'NOT_RUNNING',
       instanceState: 'not found',
       reason: expect.stringContaining('was not found'),
@@ -169,7 +163,7 @@ describe('REBOOT', () => {
 
   test('a spent budget escalates without rebooting, and says when the last reboots were', () => {
     const tags = { [REBOOT_LEDGER_TAG_KEY]: '2026-11-26T02:30:00Z' };
-    const decision = decideReboot(rebootEvent({ reservations: described('running', tags) }), NOW);
+    const decision = decideReboot(rebootEvent({ lookup: { Reservations: described('running', tags) } }), NOW);
     expect(decision).toMatchObject({ verdict: 'BUDGET_EXHAUSTED', rebootsInWindow: 1, ledger: '', previousLedger: '2026-11-26T02:30:00Z' });
     expect(decision.reason).toBe('1 reboot by cpu-first-line-support in the last 1 hour (at 2026-11-26 02:30:00 UTC); '
       + 'the budget is 1 per 1 hour, so it was not rebooted again');
@@ -180,9 +174,9 @@ describe('REBOOT', () => {
     expect(decideReboot(rebootEvent({ dryRun: true }), NOW)).toMatchObject({
       verdict: 'DRY_RUN', ledger: '', reason: expect.stringContaining('would have been rebooted'),
     });
-    expect(decideReboot(rebootEvent({ dryRun: true, reservations: described('stopped') }), NOW).verdict).toBe('NOT_RUNNING');
+    expect(decideReboot(rebootEvent({ dryRun: true, lookup: { Reservations: described('stopped') } }), NOW).verdict).toBe('NOT_RUNNING');
     const spent = described('running', { [REBOOT_LEDGER_TAG_KEY]: '2026-11-26T02:30:00Z' });
-    expect(decideReboot(rebootEvent({ dryRun: true, reservations: spent }), NOW).verdict).toBe('BUDGET_EXHAUSTED');
+    expect(decideReboot(rebootEvent({ dryRun: true, lookup: { Reservations: spent } }), NOW).verdict).toBe('BUDGET_EXHAUSTED');
   });
 
   test('a running instance within its budget is rebooted: the new ledger, the previous one, and the schedule from now', () => {
@@ -200,7 +194,7 @@ describe('REBOOT', () => {
 
   test('reboots older than the window no longer count, and drop out of the ledger; the previous ledger is kept as it was', () => {
     const previous = '2026-11-26T01:00:00Z 2026-11-26T02:30:00Z garbage';
-    const decision = decideReboot(rebootEvent({ maxReboots: 2, reservations: described('running', { [REBOOT_LEDGER_TAG_KEY]: previous }) }), NOW);
+    const decision = decideReboot(rebootEvent({ maxReboots: 2, lookup: { Reservations: described('running', { [REBOOT_LEDGER_TAG_KEY]: previous }) } }), NOW);
     expect(decision).toMatchObject({
       verdict: 'REBOOT', rebootsInWindow: 1, ledger: '2026-11-26T02:30:00Z 2026-11-26T03:00:00Z', previousLedger: previous,
     });
@@ -280,14 +274,14 @@ describe('SCHEDULE', () => {
 
 describe('the handler', () => {
   test('runs each step on the guard\'s clock', () => {
-    expect(runGuard(readGuardEvent(wire(inspectEvent())), NOW)).toMatchObject({ instance: { found: true }, lock: { now: String(NOW / S) } });
-    expect(runGuard(readGuardEvent(wire(rebootEvent())), NOW)).toMatchObject({ verdict: 'REBOOT' });
+    expect(runGuard(readGuardEvent(inspectEvent()), NOW)).toMatchObject({ instance: { found: true }, lock: { now: String(NOW / S) } });
+    expect(runGuard(readGuardEvent(rebootEvent()), NOW)).toMatchObject({ verdict: 'REBOOT' });
     expect(runGuard(readGuardEvent(scheduleEvent({ nextRecheckAt: NOW })), NOW + 8 * S)).toMatchObject({ waitSeconds: 22 });
   });
 
   test('answers with the current time by default', async () => {
     const before = Math.floor(Date.now() / S);
-    const answer = await handler(wire(inspectEvent({ leaseSeconds: 60 }))) as any;
+    const answer = await handler(inspectEvent({ leaseSeconds: 60 })) as any;
     expect(Number(answer.lock.now)).toBeGreaterThanOrEqual(before);
     expect(Number(answer.lock.leaseUntil)).toBe(Number(answer.lock.now) + 60);
   });

@@ -13,7 +13,7 @@ import {
   readRebootDecision,
   renderPlainText,
 } from '../../lambda/shared/message';
-import { CheckResult, NotificationKind, NotifyEvent, RebootDecision } from '../../lambda/shared/types';
+import { CheckResult, NotificationKind, NotifyEvent, RebootDecision } from '../../src/contract';
 
 const ALL_KINDS: NotificationKind[] = ['RECOVERED', 'UNRESPONSIVE', 'ERROR', 'NOT_REBOOTED', 'WOULD_REBOOT', 'ESCALATION_FAILED'];
 

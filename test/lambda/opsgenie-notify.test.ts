@@ -6,7 +6,7 @@ import { alertAlias, handler, notifyOpsGenie, readOpsGenieParameters } from '../
 import { InvalidEventError } from '../../lambda/shared/invalid-event-error';
 import { DESTINATION_ENV_PREFIX } from '../../lambda/shared/notifier';
 import { clearSecretCache } from '../../lambda/shared/secrets';
-import { CheckResult, NotifyEvent, RebootDecision } from '../../lambda/shared/types';
+import { CheckResult, NotifyEvent, RebootDecision } from '../../src/contract';
 
 const secretsMock = mockClient(SecretsManagerClient);
 const KEY_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:opsgenie-key-AbCdEf';

@@ -3,7 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { captureConsole } from './support/local-servers';
 import { handler, HealthCheckObservation, judgeHealthCheckObservations, readRoute53CheckEvent } from '../../lambda/route53-check.lambda';
 import { InvalidEventError } from '../../lambda/shared/invalid-event-error';
-import { Route53CheckEvent } from '../../lambda/shared/types';
+import { Route53CheckEvent } from '../../src/contract';
 
 /** Only to prove that the check never calls Route 53: the workflow hands it the observations. */
 const route53Mock = mockClient(Route53Client);

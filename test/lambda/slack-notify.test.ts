@@ -6,8 +6,8 @@ import { InvalidEventError } from '../../lambda/shared/invalid-event-error';
 import { buildIncidentMessage } from '../../lambda/shared/message';
 import { DESTINATION_ENV_PREFIX } from '../../lambda/shared/notifier';
 import { clearSecretCache } from '../../lambda/shared/secrets';
-import { CheckResult, NotifyEvent, RebootDecision } from '../../lambda/shared/types';
 import { handler, notifySlack, readSlackParameters, renderSlackText } from '../../lambda/slack-notify.lambda';
+import { CheckResult, NotifyEvent, RebootDecision } from '../../src/contract';
 
 const secretsMock = mockClient(SecretsManagerClient);
 const TOKEN_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:slack-bot-token-AbCdEf';

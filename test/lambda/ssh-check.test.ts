@@ -15,9 +15,9 @@ import {
   toInstanceView,
 } from '../../lambda/shared/instance-address';
 import { InvalidEventError } from '../../lambda/shared/invalid-event-error';
-import { InstanceView, SshCheckEvent } from '../../lambda/shared/types';
 import { describeSshError, handler, probeSsh, PROBE_USERNAME } from '../../lambda/ssh-check.lambda';
 import { SSH_HOST_KEY } from '../../local/ssh-host-key';
+import { InstanceView, SshCheckEvent } from '../../src/contract';
 
 /** Only to prove that the check never calls EC2: it must take the address from the event. */
 const ec2Mock = mockClient(EC2Client);

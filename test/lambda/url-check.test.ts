@@ -9,7 +9,6 @@ import { captureConsole, closedPort, LocalHttpServer, RecordedRequest, startHttp
 import { CHECK_OVERHEAD_MS } from '../../lambda/shared/check-result';
 import { isNoAddressReason } from '../../lambda/shared/instance-address';
 import { InvalidEventError } from '../../lambda/shared/invalid-event-error';
-import { InstanceView, UrlCheckEvent } from '../../lambda/shared/types';
 import {
   buildTargetUrl,
   CertificateError,
@@ -21,6 +20,7 @@ import {
   parseHealthyHttpCodes,
   readUrlCheckEvent,
 } from '../../lambda/url-check.lambda';
+import { InstanceView, UrlCheckEvent } from '../../src/contract';
 
 /** Only to prove that the check never calls EC2: it must take the address from the event. */
 const ec2Mock = mockClient(EC2Client);

@@ -1,5 +1,5 @@
 /** Reboot decisions as the guard answers them, for the notifier tests. */
-import { RebootDecision } from '../../../lambda/shared/types';
+import { RebootDecision } from '../../../src/contract';
 
 /** The instance the notifier tests write about. */
 export const DECISION_INSTANCE_ID = 'i-0abc1234567890def';

@@ -1,5 +1,5 @@
-/** Instance views as the guard hands them to the checks (see `InstanceView` in lambda/shared/types.ts). */
-import { InstanceView } from '../../../lambda/shared/types';
+/** Instance views as the guard hands them to the checks (see `InstanceView` in src/contract.ts). */
+import { InstanceView } from '../../../src/contract';
 
 /** The instance the check tests look at. */
 export const CHECKED_INSTANCE_ID = 'i-0123456789abcdef0';

@@ -1,7 +1,8 @@
-import { ArnFormat, Stack } from 'aws-cdk-lib';
+import { Stack, Token } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { Construct } from 'constructs';
 import { acceptNagFindings } from './nag';
 
@@ -18,6 +19,28 @@ export interface WorkflowRoleOptions {
   readonly healthCheckArn?: string;
   /** The tag key the workflow may write on the instance (the reboot ledger). */
   readonly ledgerTagKey: string;
+}
+
+/** The ARN of a Route 53 health check (global: no region, no account). */
+export function healthCheckArn(stack: Stack, healthCheckId: string): string {
+  return stack.formatArn({
+    partition: knownPartition(stack),
+    service: 'route53',
+    region: '',
+    account: '',
+    resource: 'healthcheck',
+    resourceName: healthCheckId,
+  });
+}
+
+/** The ARN of an instance in the stack's account and region. */
+export function instanceArn(stack: Stack, instanceId: string): string {
+  return stack.formatArn({ partition: knownPartition(stack), service: 'ec2', resource: 'instance', resourceName: instanceId });
+}
+
+/** The stack's partition as a literal where its region is known (a smaller template), else undefined: a reference. */
+function knownPartition(stack: Stack): string | undefined {
+  return Token.isUnresolved(stack.region) ? undefined : RegionInfo.get(stack.region).partition;
 }
 
 /**
@@ -120,49 +143,4 @@ function workflowBasics(scope: Construct): iam.IManagedPolicy {
     appliesTo: ['Resource::*'],
   }]);
   return policy;
-}
-
-/** The construct ID of the rule-target role under its stack; part of the library's contract. */
-const RULE_ROLE_ID = 'CpuFirstLineSupportRuleRole';
-
-/**
- * The stack's one role for the alarm rules' targets: it may only start the stack's state
- * machines (those named with `namePrefix`, and each custom-named one added), and only
- * EventBridge rules of this account may assume it. It cannot reboot anything.
- *
- * @param customStateMachineArn the ARN of a state machine named without the prefix
- */
-export function ruleTargetRole(scope: Construct, namePrefix: string, customStateMachineArn?: string): iam.IRole {
-  const stack = Stack.of(scope);
-  let role = stack.node.tryFindChild(RULE_ROLE_ID) as iam.Role | undefined;
-  if (!role) {
-    role = new iam.Role(stack, RULE_ROLE_ID, {
-      description: 'cdk-cpu-first-line-support: lets the alarm rules of this stack start its workflows, nothing else',
-      assumedBy: new iam.ServicePrincipal('events.amazonaws.com', {
-        conditions: {
-          StringEquals: { 'aws:SourceAccount': stack.account },
-          ArnLike: { 'aws:SourceArn': stack.formatArn({ service: 'events', resource: 'rule', resourceName: '*' }) },
-        },
-      }),
-    });
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'StartThisStacksWorkflows',
-      actions: ['states:StartExecution'],
-      resources: [stack.formatArn({
-        service: 'states',
-        resource: 'stateMachine',
-        resourceName: `${namePrefix}*`,
-        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-      })],
-    }));
-    acceptNagFindings(role.node.findChild('DefaultPolicy'), [{
-      id: 'AwsSolutions-IAM5',
-      reason: `The wildcard only ends the name prefix of this stack's state machines (${namePrefix}*): one statement covers every instance of the stack.`,
-    }]);
-  }
-  if (customStateMachineArn) {
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [customStateMachineArn] }));
-  }
-  // The rule target would add a grant per instance; the prefix statement already covers them.
-  return role.withoutPolicyUpdates();
 }

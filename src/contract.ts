@@ -1,7 +1,8 @@
 /**
- * The contract between the state machine and the handlers. The construct in `src/`
- * builds these events in the state machine definition; the handlers in `lambda/`
- * read them. Change both sides together.
+ * The event contract between the state machine and the handlers, one module for both sides:
+ * the workflow in `src/` builds these events in the state machine definition (typed, so a
+ * renamed field fails to compile there), and the handlers in `lambda/` read and answer them.
+ * Types and plain constants only: the handler bundles import it without aws-cdk-lib.
  */
 
 /** The checks a run can execute. */
@@ -199,6 +200,11 @@ export type DescribedReservations = ReadonlyArray<{
   }>;
 }>;
 
+/** The whole answer of the `ec2:describeInstances` SDK integration: a missing list is the guard's to judge, not a runtime error. */
+export interface DescribeInstancesAnswer {
+  readonly Reservations?: DescribedReservations;
+}
+
 /**
  * Input of `guard.lambda.ts`, step 'INSPECT': turn this run's `DescribeInstances` answer into an
  * {@link InstanceView}, and give the times of the incident lock.
@@ -206,8 +212,8 @@ export type DescribedReservations = ReadonlyArray<{
 export interface InspectEvent {
   readonly step: 'INSPECT';
   readonly instanceId: string;
-  /** The `Reservations` of the event's `lookup`, the whole `DescribeInstances` answer (none when it has none). */
-  readonly reservations: DescribedReservations;
+  /** This run's `DescribeInstances` answer. */
+  readonly lookup: DescribeInstancesAnswer;
   /** How long the incident lock taken with this inspection holds, at most. */
   readonly leaseSeconds: number;
 }
@@ -238,8 +244,8 @@ export interface RecheckSchedule {
 export interface RebootGuardEvent {
   readonly step: 'REBOOT';
   readonly instanceId: string;
-  /** The `Reservations` of the event's `lookup`, the `DescribeInstances` answer taken right before this decision. */
-  readonly reservations: DescribedReservations;
+  /** The `DescribeInstances` answer taken right before this decision. */
+  readonly lookup: DescribeInstancesAnswer;
   /** At most this many reboots by this library per instance within `rebootWindowSeconds`. */
   readonly maxReboots: number;
   readonly rebootWindowSeconds: number;
