@@ -23,6 +23,7 @@ import { formatUtc } from './shared/time';
 import {
   CheckResult,
   DescribedReservations,
+  MAX_REBOOTS_PER_WINDOW,
   DescribeInstancesAnswer,
   InspectEvent,
   Inspection,
@@ -42,8 +43,6 @@ export { PAUSE_TAG_KEY, REBOOT_LEDGER_TAG_KEY } from './shared/instance-address'
 /** EC2 allows tag values of at most 256 characters. */
 const MAX_TAG_VALUE_LENGTH = 256;
 
-/** The most reboots a budget may allow; the ledger holds this many times comfortably. */
-export const MAX_REBOOTS_PER_WINDOW = 10;
 
 /** The longest lock lease and re-check deadline the guard accepts: more than any execution lives. */
 const MAX_SECONDS = 400 * 86_400;

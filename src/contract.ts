@@ -259,6 +259,9 @@ export interface RebootGuardEvent {
   readonly deadlineSeconds: number;
 }
 
+/** The most reboots a budget may allow (the construct validates it, the guard checks it): the ledger tag (256 characters) keeps 12 times. */
+export const MAX_REBOOTS_PER_WINDOW = 10;
+
 /** Every verdict of the reboot decision; see `RebootDecision.verdict`. */
 export const REBOOT_VERDICTS = ['REBOOT', 'DRY_RUN', 'NOT_RUNNING', 'BUDGET_EXHAUSTED', 'NO_ADDRESS', 'PAUSED'] as const;
 

@@ -7,9 +7,6 @@ import { RebootBudget, RecheckOptions, WatchOptions } from './options';
  * timeouts, the lock's lease, the most re-checks and history events.
  */
 
-/** The most reboots a budget may allow: the ledger tag (256 characters) keeps 12 times. */
-export const MAX_REBOOTS_PER_WINDOW = 10;
-
 /** More re-checks than this would crowd the execution history; see `RecheckOptions`. */
 export const MAX_RECHECKS = 200;
 

@@ -1,11 +1,11 @@
 import { Annotations, Duration, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { MAX_REBOOTS_PER_WINDOW } from './contract';
 import type { CpuFirstLineSupportProps } from './cpu-first-line-support';
 import { MAX_CHECK_TIMEOUT } from './handlers';
 import { CpuAlarmOptions, InstanceAddress, UrlCheckProtocol } from './options';
 import {
   MAX_HISTORY_EVENTS,
-  MAX_REBOOTS_PER_WINDOW,
   MAX_RECHECKS,
   MAX_WATCH_CYCLES,
   maxRechecks,
