@@ -541,9 +541,11 @@ describe('many instances in one stack', () => {
   function buildMany(count: number) {
     const stack = newStack();
     const shared = notifiers(stack);
+    // Instance i-0123456789abcde00, i-0123456789abcde01, ...; past 99, i-0123456789a000100, ...
+    const digits = (i: number, width: number) => String(i).padStart(width, '0');
     const supports = Array.from({ length: count }, (_, i) => new CpuFirstLineSupport(stack, `Api${i}`, {
-      instanceId: `i-0123456789abcde${String(i).padStart(2, '0')}`,
-      healthCheckId: `abcdef01-2345-6789-abcd-ef01234567${String(i).padStart(2, '0')}`,
+      instanceId: i < 100 ? `i-0123456789abcde${digits(i, 2)}` : `i-0123456789a${digits(i, 6)}`,
+      healthCheckId: i < 100 ? `abcdef01-2345-6789-abcd-ef01234567${digits(i, 2)}` : `abcdef01-2345-6789-abcd-ef${digits(i, 10)}`,
       ...shared,
     }));
     return { stack, supports, template: templateOf(stack) };
@@ -575,6 +577,16 @@ describe('many instances in one stack', () => {
     // aws-cdk-lib writes the template indented by one space, and warns past 800,000 bytes.
     expect(JSON.stringify(template.toJSON(), undefined, 1).length).toBeLessThan(800_000);
     expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('Template size'))).toEqual([]);
+  });
+
+  test('as many instances as the 500-resource limit allows fit in a template under 1,000,000 bytes', () => {
+    const count = (500 - 34) / 4 | 0;
+    const { template } = buildMany(count);
+    expect(count).toBe(116);
+    expect(Object.keys(template.toJSON().Resources).length).toBeLessThanOrEqual(500);
+    expect(JSON.stringify(template.toJSON(), undefined, 1).length).toBeLessThan(1_000_000);
+    // Written without indentation (`suppressTemplateIndentation`), it stays under aws-cdk-lib's 80% warning.
+    expect(JSON.stringify(template.toJSON()).length).toBeLessThan(800_000);
   });
 
   test('instances configured alike share one definition, stored once; each fills in its own instance', () => {
