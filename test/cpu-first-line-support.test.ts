@@ -580,7 +580,7 @@ describe('many instances in one stack', () => {
   });
 
   test('as many instances as the 500-resource limit allows fit in a template under 1,000,000 bytes', () => {
-    const count = (500 - 34) / 4 | 0;
+    const count = Math.floor((500 - 34) / 4);
     const { template } = buildMany(count);
     expect(count).toBe(116);
     expect(Object.keys(template.toJSON().Resources).length).toBeLessThanOrEqual(500);
