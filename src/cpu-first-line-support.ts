@@ -7,6 +7,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { healthCheckArn, instanceArn } from './arns';
 import { createChecks } from './checks';
 import { watchExecutions } from './execution-failures';
 import { guardFunction } from './guard';
@@ -20,7 +21,7 @@ import {
   UrlCheckOptions,
   WatchOptions,
 } from './options';
-import { healthCheckArn, instanceArn, workflowRole } from './role';
+import { workflowRole } from './role';
 import { rebootBudget, recheckPolicy, watchPolicy } from './settings';
 import { workflowStateMachine } from './state-machine';
 import { alarmRule, cpuAlarm } from './trigger';
@@ -181,11 +182,11 @@ export class CpuFirstLineSupport extends Construct {
   public readonly stateMachine: sfn.StateMachine;
 
   /**
-   * The role of the state machine. Its only permissions: invoke this workflow's functions, tag
-   * (reboot ledger only) and reboot this instance, hold this instance's incident lock, read this
-   * instance's alarm and health check; and, through the stack's shared
-   * `CpuFirstLineSupportWorkflowBasics` managed policy, look instances up, deliver its logs and
-   * trace. The rule's target has a role of its own, shared in the stack, that may only start the
+   * The role of the state machine. Its only permissions: tag (reboot ledger only) and reboot
+   * this instance, hold this instance's incident lock, read this instance's alarm and health
+   * check; and, through a managed policy that the stack shares between the workflows that use
+   * the same handlers (`CpuFirstLineSupportWorkflowPolicy<hash>`), invoke exactly this
+   * workflow's functions, look instances up, deliver its logs and trace. The rule's target has a role of its own, shared in the stack, that may only start the
    * stack's state machines.
    */
   public readonly role: iam.IRole;

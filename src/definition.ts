@@ -2,10 +2,11 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Duration, Stack, Token } from 'aws-cdk-lib';
+import { Duration, Lazy, Reference, Stack, Token, Tokenization } from 'aws-cdk-lib';
 import * as s3_assets from 'aws-cdk-lib/aws-s3-assets';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { knownPartition } from './arns';
 
 /** A state machine definition stored once as an asset, with this state machine's values in substitutions. */
 export interface SharedDefinition {
@@ -42,6 +43,7 @@ export function placeholder(name: string): string {
 /** One rendered definition of a stack: its asset and the references its `${RefN}` stand for. */
 interface Rendered {
   readonly asset: s3_assets.Asset;
+  /** `RefN` to the reference (a token) it stands for, in every state machine that uses the definition. */
   readonly references: { [key: string]: string };
 }
 
@@ -93,7 +95,7 @@ export function sharedDefinition(scope: Construct, key: unknown, build: () => De
     definition = render(stack, build());
     rendered.set(canonicalKey, definition);
   }
-  const definitionSubstitutions: { [key: string]: string } = { ...definition.references };
+  const definitionSubstitutions: { [key: string]: string } = { ...sharedReferences(stack, definition) };
   for (const [name, value] of Object.entries(values)) {
     placeholder(name);
     // A literal goes inside a JSON string of the definition; a reference is CloudFormation's to resolve.
@@ -114,13 +116,18 @@ function render(stack: Stack, parts: DefinitionParts): Rendered {
   if (OTHER_TOKENS.test(json)) {
     throw new Error('The workflow definition holds a list or number token, which cannot be substituted');
   }
-  // Tokens that resolve to nothing, such as `JsonPath.DISCARD` as a `ResultPath`, become JSON null.
+  const partition = knownPartition(stack);
   for (const token of new Set(json.match(STRING_TOKEN) ?? [])) {
-    if (stack.resolve(token) == null) {
+    const resolved = stack.resolve(token);
+    if (resolved == null) {
+      // Tokens that resolve to nothing, such as `JsonPath.DISCARD` as a `ResultPath`, become JSON null.
       json = json.split(`"${token}"`).join('null');
       if (json.includes(token)) {
         throw new Error(`The workflow definition holds a token that resolves to nothing inside a string: ${token}`);
       }
+    } else if (partition !== undefined && resolved.Ref === 'AWS::Partition') {
+      // The integrations' ARNs name the partition: a literal where the region is known, one substitution less per state machine.
+      json = json.split(token).join(partition);
     }
   }
   const keys = new Map<string, string>();
@@ -150,6 +157,36 @@ function definitionAsset(stack: Stack, file: string): s3_assets.Asset {
     assets.set(file, asset);
   }
   return asset;
+}
+
+/** The references of each rendered definition as one set of tokens, which all its state machines share. */
+const sharedReferencesByDefinition = new WeakMap<Rendered, { [key: string]: string }>();
+
+/**
+ * The references of a definition, as every state machine that uses it substitutes them. Where
+ * they all name this stack's resources (the library's functions and lock table), they are
+ * resolved once, when the stack is synthesized, and every state machine's substitutions share
+ * the result: with a hundred state machines, aws-cdk-lib would otherwise trace each reference
+ * a hundred times, which made most of the synth time each instance adds. A reference to another
+ * stack (a custom notifier's function, say) is left to aws-cdk-lib, which exports and imports it.
+ */
+function sharedReferences(stack: Stack, rendered: Rendered): { [key: string]: string } {
+  const crossStack = Object.values(rendered.references).some((token) => {
+    const reference = Tokenization.reverseString(token).firstToken;
+    return Reference.isReference(reference) && Stack.of(reference.target) !== stack;
+  });
+  if (crossStack) {
+    return rendered.references;
+  }
+  let shared = sharedReferencesByDefinition.get(rendered);
+  if (!shared) {
+    let resolved: { [key: string]: unknown } | undefined;
+    const resolveAll = () => resolved ?? (resolved = stack.resolve(rendered.references) as { [key: string]: unknown });
+    shared = Object.fromEntries(Object.keys(rendered.references)
+      .map((key) => [key, Token.asString(Lazy.any({ produce: () => resolveAll()[key] }))]));
+    sharedReferencesByDefinition.set(rendered, shared);
+  }
+  return shared;
 }
 
 /** Writes `text` to a file named by its hash (once per content), which the asset then stages into the cloud assembly. */

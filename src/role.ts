@@ -1,8 +1,8 @@
-import { Stack, Token } from 'aws-cdk-lib';
+import * as crypto from 'crypto';
+import { Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { Construct } from 'constructs';
 import { acceptNagFindings } from './nag';
 
@@ -21,42 +21,15 @@ export interface WorkflowRoleOptions {
   readonly ledgerTagKey: string;
 }
 
-/** The ARN of a Route 53 health check (global: no region, no account). */
-export function healthCheckArn(stack: Stack, healthCheckId: string): string {
-  return stack.formatArn({
-    partition: knownPartition(stack),
-    service: 'route53',
-    region: '',
-    account: '',
-    resource: 'healthcheck',
-    resourceName: healthCheckId,
-  });
-}
-
-/** The ARN of an instance in the stack's account and region. */
-export function instanceArn(stack: Stack, instanceId: string): string {
-  return stack.formatArn({ partition: knownPartition(stack), service: 'ec2', resource: 'instance', resourceName: instanceId });
-}
-
-/** The stack's partition as a literal where its region is known (a smaller template), else undefined: a reference. */
-function knownPartition(stack: Stack): string | undefined {
-  return Token.isUnresolved(stack.region) ? undefined : RegionInfo.get(stack.region).partition;
-}
-
 /**
- * The role of one instance's state machine, with its instance's policy inline: each instance
- * adds no IAM resource but this role, and nothing else may widen it. It may invoke this
- * workflow's functions, tag (ledger key only) and reboot this one instance, hold this
- * instance's lock, and read this instance's alarm and health check; and, through the stack's
- * shared `CpuFirstLineSupportWorkflowBasics` policy, look instances up, deliver logs and trace.
+ * The role of one instance's state machine, with what names its instance's resources inline:
+ * each instance adds no IAM resource but this role, and nothing else may widen it. It may tag
+ * (ledger key only) and reboot this one instance, hold this instance's lock, and read this
+ * instance's alarm and health check; and, through the stack's shared policy for the workflows
+ * that use the same handlers, invoke those handlers, look instances up, deliver logs and trace.
  */
 export function workflowRole(scope: Construct, options: WorkflowRoleOptions): iam.Role {
   const statements = [
-    new iam.PolicyStatement({
-      sid: 'InvokeHandlers',
-      actions: ['lambda:InvokeFunction'],
-      resources: options.functions.map((fn) => fn.functionArn),
-    }),
     new iam.PolicyStatement({
       sid: 'RebootThisInstance',
       actions: ['ec2:RebootInstances'],
@@ -89,28 +62,37 @@ export function workflowRole(scope: Construct, options: WorkflowRoleOptions): ia
     description: `cdk-cpu-first-line-support workflow for ${options.instanceId}`,
     assumedBy: new iam.ServicePrincipal('states.amazonaws.com'),
     inlinePolicies: { Workflow: new iam.PolicyDocument({ statements }) },
-    managedPolicies: [workflowBasics(scope)],
+    managedPolicies: [workflowPolicy(scope, options.functions)],
   });
   return role;
 }
 
-/** The construct ID of the workflows' shared managed policy under its stack; part of the library's contract. */
-const WORKFLOW_BASICS_ID = 'CpuFirstLineSupportWorkflowBasics';
+/** The prefix of the construct IDs of the workflows' shared managed policies under their stack; part of the library's contract. */
+const WORKFLOW_POLICY_ID = 'CpuFirstLineSupportWorkflowPolicy';
 
 /**
- * The stack's one managed policy with what every workflow needs on no particular resource:
- * looking instances up, delivering its logs and tracing. Shared, so that each instance's
- * role holds only what names that instance's resources.
+ * The stack's one managed policy for the state machines that invoke exactly `functions` (usually
+ * all of them: one policy per stack): invoke those functions, and what every workflow needs on
+ * no particular resource (look up instances, deliver its logs, trace). Shared, so that each
+ * instance's role holds only what names that instance's resources, and the template does not
+ * repeat the rest per instance.
  */
-function workflowBasics(scope: Construct): iam.IManagedPolicy {
+function workflowPolicy(scope: Construct, functions: lambda.IFunction[]): iam.IManagedPolicy {
   const stack = Stack.of(scope);
-  const existing = stack.node.tryFindChild(WORKFLOW_BASICS_ID) as iam.ManagedPolicy | undefined;
+  const key = crypto.createHash('sha256').update(functions.map((fn) => fn.node.addr).sort().join(',')).digest('hex').slice(0, 8).toUpperCase();
+  const id = `${WORKFLOW_POLICY_ID}${key}`;
+  const existing = stack.node.tryFindChild(id) as iam.ManagedPolicy | undefined;
   if (existing) {
     return existing;
   }
-  const policy = new iam.ManagedPolicy(stack, WORKFLOW_BASICS_ID, {
-    description: 'cdk-cpu-first-line-support: what every workflow of this stack needs on no particular resource (look up, logs, tracing)',
+  const policy = new iam.ManagedPolicy(stack, id, {
+    description: 'cdk-cpu-first-line-support: what the workflows of this stack that use these handlers need beyond their own instance',
     statements: [
+      new iam.PolicyStatement({
+        sid: 'InvokeHandlers',
+        actions: ['lambda:InvokeFunction'],
+        resources: functions.map((fn) => fn.functionArn),
+      }),
       new iam.PolicyStatement({
         sid: 'LookUpInstances',
         actions: ['ec2:DescribeInstances'],
