@@ -2,7 +2,7 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Duration, Lazy, Reference, Stack, Token, Tokenization } from 'aws-cdk-lib';
+import { Duration, Lazy, Reference, Stack, Stage, Token, Tokenization } from 'aws-cdk-lib';
 import * as s3_assets from 'aws-cdk-lib/aws-s3-assets';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
@@ -141,7 +141,7 @@ function render(stack: Stack, parts: DefinitionParts): Rendered {
     }
     return `\${${key}}`;
   });
-  return { asset: definitionAsset(stack, writeDefinitionFile(text)), references };
+  return { asset: definitionAsset(stack, writeDefinitionFile(stack, text)), references };
 }
 
 /** The stack's one asset for a definition file; the file's content hash names the S3 object. */
@@ -189,18 +189,17 @@ function sharedReferences(stack: Stack, rendered: Rendered): { [key: string]: st
   return shared;
 }
 
-/** Writes `text` to a file named by its hash (once per content), which the asset then stages into the cloud assembly. */
-function writeDefinitionFile(text: string): string {
+/**
+ * Writes `text` to a file named by its hash, in the cloud assembly the stack is synthesized
+ * into (the asset then stages it, or points at it when staging is off): a place of this synth's
+ * own, where no other process or user can have put another file under that name.
+ */
+function writeDefinitionFile(stack: Stack, text: string): string {
   const hash = crypto.createHash('sha256').update(text).digest('hex');
-  const dir = path.join(os.tmpdir(), 'cdk-cpu-first-line-support-definitions');
+  const dir = path.join(Stage.of(stack)?.outdir ?? os.tmpdir(), 'cdk-cpu-first-line-support');
   const file = path.join(dir, `${hash}.asl.json`);
-  if (!fs.existsSync(file)) {
-    fs.mkdirSync(dir, { recursive: true });
-    // Written aside and renamed, so that a concurrent synth never reads half a file.
-    const partial = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}`;
-    fs.writeFileSync(partial, text);
-    fs.renameSync(partial, file);
-  }
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(file, text);
   return file;
 }
 
