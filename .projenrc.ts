@@ -1,4 +1,4 @@
-import { awscdk, javascript } from 'projen';
+import { awscdk, javascript, TextFile } from 'projen';
 
 /** Handlers that run on AWS Lambda; each is bundled into `assets/<name>.lambda/index.js`. */
 const HANDLERS = ['url-check', 'ssh-check', 'route53-check', 'slack-notify', 'opsgenie-notify', 'guard'];
@@ -79,6 +79,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
   gitignore: ['/cdk.out/', '/local/cdk.out/'],
 });
 
+// Node.js 20 or later, to build and to synthesize; .nvmrc names 22, the Lambda runtime the handlers are built for.
+project.package.addEngine('node', '>= 20.0.0');
+new TextFile(project, '.nvmrc', { lines: ['22'] });
+
 for (const name of HANDLERS) {
   project.bundler.addBundle(`lambda/${name}.lambda.ts`, {
     platform: 'node',
@@ -91,6 +95,22 @@ for (const name of HANDLERS) {
 project.addPackageIgnore('/lambda/');
 project.addPackageIgnore('/local/');
 project.addPackageIgnore('/.ci/');
+
+// The tarball ships the compiled lib/ and the handler bundles in assets/: refuse to pack without them,
+// so that `npx projen package:js` on a fresh clone fails loudly instead of shipping a broken package.
+const bundles = HANDLERS.map((name) => `assets/lambda/${name}.lambda/index.js`);
+project.tasks.tryFind('package:js')!.prependExec(
+  `node -e "const fs = require('fs'); const missing = ${JSON.stringify(['lib/index.js', ...bundles]).replace(/"/g, "'")}.filter((f) => !fs.existsSync(f)); `
+  + 'if (missing.length) { console.error(\'Missing \' + missing.join(\', \') + \': run npx projen build first\'); process.exit(1); }"',
+);
+
+// As a consumer would: the packed tarball in fresh apps with the newest and the minimum aws-cdk-lib,
+// cdk-nag 2 and 3, without esbuild or Docker (see .ci/consumer-check.sh).
+const consumerCheck = project.addTask('consumer-check', {
+  description: 'Install the packed library into fresh consumer apps and synthesize the README example with cdk-nag 2 and 3',
+  exec: 'bash .ci/consumer-check.sh',
+});
+project.packageTask.spawn(consumerCheck);
 
 // Python, Java, .NET and Go packaging needs toolchains that a local build does not have;
 // the release workflow packages each language in its own job.

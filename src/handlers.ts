@@ -69,9 +69,17 @@ export function sharedFunction(scope: Construct, options: SharedFunctionOptions)
       AWS_NODEJS_CONNECTION_REUSE_ENABLED: '1',
     },
   });
+  const pinnedRuntime = 'The handler bundles are built for and tested on the Node.js 22 runtime (esbuild target node22), so the runtime is '
+    + 'pinned to it rather than to the newest runtime that the consumer\'s aws-cdk-lib happens to know.';
   acceptNagFindings(fn, [{
     id: 'Serverless-LambdaDLQ',
     reason: 'Step Functions invokes the function synchronously and handles its errors with retries and a catch; a dead-letter queue only serves asynchronous invocations.',
+  }, {
+    id: 'AwsSolutions-L1',
+    reason: pinnedRuntime,
+  }, {
+    id: 'Serverless-LambdaLatestVersion',
+    reason: pinnedRuntime,
   }]);
   acceptNagFindings(fn.role!, [{
     id: 'AwsSolutions-IAM4',

@@ -5,7 +5,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { acceptNagFindings } from './nag';
+import { acceptNagFindings, nagFinding } from './nag';
 import { CpuAlarmOptions } from './options';
 
 /**
@@ -89,19 +89,22 @@ function ruleTargetRole(scope: Construct, namePrefix: string, customStateMachine
         },
       }),
     });
+    const stateMachines = stack.formatArn({
+      service: 'states',
+      resource: 'stateMachine',
+      resourceName: `${namePrefix}*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
     role.addToPrincipalPolicy(new iam.PolicyStatement({
       sid: 'StartThisStacksWorkflows',
       actions: ['states:StartExecution'],
-      resources: [stack.formatArn({
-        service: 'states',
-        resource: 'stateMachine',
-        resourceName: `${namePrefix}*`,
-        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-      })],
+      resources: [stateMachines],
     }));
     acceptNagFindings(role.node.findChild('DefaultPolicy'), [{
       id: 'AwsSolutions-IAM5',
       reason: `The wildcard only ends the name prefix of this stack's state machines (${namePrefix}*): one statement covers every instance of the stack.`,
+      // The ARN holds pseudo parameters only, which resolve the same at any time.
+      appliesTo: [`Resource::${nagFinding(stack.resolve(stateMachines))}`],
     }]);
   }
   if (customStateMachineArn) {
