@@ -19,8 +19,8 @@ export function definitionSource(stack: Stack, properties: any): string {
   if (typeof key !== 'string') {
     throw new Error('The state machine has neither a DefinitionString nor a DefinitionS3Location with a literal key');
   }
-  // The assembly stages each file asset as `asset.<key>`, the object key the default synthesizer uploads it under.
-  const outdir = Stage.of(stack)!.outdir;
+  // The root assembly stages each file asset as `asset.<key>`, the object key the default synthesizer uploads it under.
+  const outdir = Stage.of(stack)!.assetOutdir;
   return fs.readFileSync(path.join(outdir, `asset.${key}`), 'utf8');
 }
 

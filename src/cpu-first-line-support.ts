@@ -11,10 +11,12 @@ import { healthCheckArn, instanceArn } from './arns';
 import { createChecks } from './checks';
 import { watchExecutions } from './execution-failures';
 import { guardFunction } from './guard';
+import { useHandlerOptions } from './handlers';
 import { incidentLocks } from './incident-locks';
 import { INotifier, NotifierConfig } from './notifiers/notifier';
 import {
   CpuAlarmOptions,
+  HandlerOptions,
   RebootBudget,
   RecheckOptions,
   SshCheckOptions,
@@ -137,6 +139,15 @@ export interface CpuFirstLineSupportProps {
   readonly watch?: WatchOptions;
 
   /**
+   * Settings of the functions that run the checks, the guard and the library's notifiers:
+   * runtime, architecture and memory. Functions are shared by the instances of a stack that
+   * use the same settings.
+   *
+   * @default - Node.js 22, arm64, 256 MB
+   */
+  readonly handlerOptions?: HandlerOptions;
+
+  /**
    * An SNS topic for the stack's execution-failure alarm (`executionFailureAlarm`), the
    * fallback when a workflow cannot reach its escalation notifier. The alarm is shared by
    * every `CpuFirstLineSupport` in the stack, and notifies at most 5 distinct topics.
@@ -220,6 +231,8 @@ export class CpuFirstLineSupport extends Construct {
     super(scope, id);
     validateProps(this, props);
     const { instanceId } = props;
+    // Every function this instance asks for (its notifiers' included) takes these settings.
+    useHandlerOptions(this, props.handlerOptions);
 
     const checks = createChecks(this, props);
     this.urlCheckFunction = checks.urlCheckFunction;
@@ -262,7 +275,8 @@ export class CpuFirstLineSupport extends Construct {
       budget: rebootBudget(props.rebootBudget),
       dryRun: props.dryRun ?? false,
       rebootLedgerTagKey: CpuFirstLineSupport.REBOOT_LEDGER_TAG_KEY,
-      watch: watch ? { ...watch, alarmName: this.alarm.alarmName } : undefined,
+      // A name the user chose is passed as it is (escaped in the definition); else the one CloudFormation generates.
+      watch: watch ? { ...watch, alarmName: props.cpuAlarm?.alarmName ?? this.alarm.alarmName } : undefined,
       healthCheckId: props.healthCheckId,
       url: (props.urlCheck?.enabled ?? true) ? props.urlCheck?.url : undefined,
     });

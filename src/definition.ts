@@ -1,6 +1,5 @@
 import * as crypto from 'crypto';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { Duration, Lazy, Reference, Stack, Stage, Token, Tokenization } from 'aws-cdk-lib';
 import * as s3_assets from 'aws-cdk-lib/aws-s3-assets';
@@ -92,7 +91,7 @@ export function sharedDefinition(scope: Construct, key: unknown, build: () => De
   const canonicalKey = canonicalJson(key);
   let definition = rendered.get(canonicalKey);
   if (!definition) {
-    definition = render(stack, build());
+    definition = render(stack, build(), Object.keys(values));
     rendered.set(canonicalKey, definition);
   }
   const definitionSubstitutions: { [key: string]: string } = { ...sharedReferences(stack, definition) };
@@ -109,7 +108,7 @@ export function sharedDefinition(scope: Construct, key: unknown, build: () => De
  * named by its content. Equivalent to `DefinitionBody.fromChainable`, but each reference
  * becomes a `${RefN}` placeholder, filled from `DefinitionSubstitutions`.
  */
-function render(stack: Stack, parts: DefinitionParts): Rendered {
+function render(stack: Stack, parts: DefinitionParts, placeholders: string[]): Rendered {
   const graph = new sfn.StateGraph(parts.chainable.startState, 'Workflow');
   graph.timeout = parts.timeout;
   let json = JSON.stringify({ ...graph.toGraphJson(), Comment: parts.comment });
@@ -141,6 +140,13 @@ function render(stack: Stack, parts: DefinitionParts): Rendered {
     }
     return `\${${key}}`;
   });
+  // CloudFormation would try to fill any other `${...}`, which only a value given to the construct can hold.
+  for (const [, name] of text.matchAll(/\$\{([^}]*)\}/g)) {
+    if (!(name in references) && !placeholders.includes(name)) {
+      throw new Error(`A value of the workflow holds "\${${name}}", which CloudFormation would replace when it deploys the state machine; `
+        + 'remove "${" from the construct\'s and its notifiers\' settings');
+    }
+  }
   return { asset: definitionAsset(stack, writeDefinitionFile(stack, text)), references };
 }
 
@@ -163,30 +169,35 @@ function definitionAsset(stack: Stack, file: string): s3_assets.Asset {
 const sharedReferencesByDefinition = new WeakMap<Rendered, { [key: string]: string }>();
 
 /**
- * The references of a definition, as every state machine that uses it substitutes them. Where
- * they all name this stack's resources (the library's functions and lock table), they are
- * resolved once, when the stack is synthesized, and every state machine's substitutions share
- * the result: with a hundred state machines, aws-cdk-lib would otherwise trace each reference
- * a hundred times, which made most of the synth time each instance adds. A reference to another
- * stack (a custom notifier's function, say) is left to aws-cdk-lib, which exports and imports it.
+ * The references of a definition, as every state machine that uses it substitutes them: the
+ * same tokens for all. With a hundred state machines, aws-cdk-lib would otherwise trace each of
+ * the library's function ARNs as a reference a hundred times, which made much of the synth time
+ * each instance adds.
  */
 function sharedReferences(stack: Stack, rendered: Rendered): { [key: string]: string } {
-  const crossStack = Object.values(rendered.references).some((token) => {
-    const reference = Tokenization.reverseString(token).firstToken;
-    return Reference.isReference(reference) && Stack.of(reference.target) !== stack;
-  });
-  if (crossStack) {
-    return rendered.references;
-  }
   let shared = sharedReferencesByDefinition.get(rendered);
   if (!shared) {
-    let resolved: { [key: string]: unknown } | undefined;
-    const resolveAll = () => resolved ?? (resolved = stack.resolve(rendered.references) as { [key: string]: unknown });
-    shared = Object.fromEntries(Object.keys(rendered.references)
-      .map((key) => [key, Token.asString(Lazy.any({ produce: () => resolveAll()[key] }))]));
+    shared = Object.fromEntries(Object.entries(rendered.references).map(([key, token]) => [key, sharedReference(stack, token)]));
     sharedReferencesByDefinition.set(rendered, shared);
   }
   return shared;
+}
+
+/**
+ * One reference, as every state machine of a definition substitutes it: a token that resolves it
+ * afresh each time (logical IDs may change until the stack is written), outside aws-cdk-lib's
+ * tracking of references. Only a token that is nothing but a reference to a resource of this
+ * stack is shared so; anything else (a reference to another stack, or one inside a join) stays
+ * aws-cdk-lib's, which exports and imports what crosses stacks.
+ */
+function sharedReference(stack: Stack, token: string): string {
+  const fragments = Tokenization.reverseString(token);
+  const reference = fragments.firstToken;
+  const plainSameStackReference = fragments.length === 1 && Reference.isReference(reference) && Stack.of(reference.target) === stack;
+  if (!plainSameStackReference) {
+    return token;
+  }
+  return Token.asString(Lazy.uncachedAny({ produce: () => stack.resolve(token) }));
 }
 
 /**
@@ -195,8 +206,12 @@ function sharedReferences(stack: Stack, rendered: Rendered): { [key: string]: st
  * own, where no other process or user can have put another file under that name.
  */
 function writeDefinitionFile(stack: Stack, text: string): string {
+  const stage = Stage.of(stack);
+  if (!stage) {
+    throw new Error(`${stack.node.path} is not in an App or Stage: nowhere to write its state machine definition`);
+  }
   const hash = crypto.createHash('sha256').update(text).digest('hex');
-  const dir = path.join(Stage.of(stack)?.outdir ?? os.tmpdir(), 'cdk-cpu-first-line-support');
+  const dir = path.join(stage.assetOutdir, 'cdk-cpu-first-line-support');
   const file = path.join(dir, `${hash}.asl.json`);
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(file, text);

@@ -6,6 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Construct } from 'constructs';
 import { acceptNagFindings } from './nag';
+import { HandlerOptions } from './options';
 
 /** The handlers built into `assets/` by the projen bundler (see `.projenrc.ts`). */
 export type HandlerName = 'url-check' | 'ssh-check' | 'route53-check' | 'slack-notify' | 'opsgenie-notify' | 'guard';
@@ -38,16 +39,40 @@ export interface SharedFunctionOptions {
   readonly vpcSubnets?: ec2.SubnetSelection;
 }
 
+/** The handler options of each `CpuFirstLineSupport`, which every function created in its scope takes. */
+const handlerOptionsByScope = new WeakMap<Construct, HandlerOptions>();
+
+/**
+ * Sets the handler options of `scope` (a `CpuFirstLineSupport`): the functions it asks for, its
+ * notifiers' included, are the stack's functions with these options.
+ */
+export function useHandlerOptions(scope: Construct, options: HandlerOptions = {}): void {
+  handlerOptionsByScope.set(scope, options);
+}
+
+/** The handler options with their defaults filled in. */
+export function handlerDefaults(options: HandlerOptions = {}): Required<HandlerOptions> {
+  return {
+    runtime: options.runtime ?? lambda.Runtime.NODEJS_22_X,
+    architecture: options.architecture ?? lambda.Architecture.ARM_64,
+    memorySize: options.memorySize ?? 256,
+  };
+}
+
 /**
  * Returns the stack's one function for a handler, creating it on first use, so that many
  * `CpuFirstLineSupport` instances in one stack share their handlers.
  *
- * Functions placed in a VPC are keyed by the VPC and subnets as well: instances that
- * check over different networks get different functions.
+ * Functions placed in a VPC are keyed by the VPC and subnets as well, and functions with other
+ * than the default handler options by those options: instances that check over different
+ * networks, or ask for another runtime, architecture or memory, get different functions.
  */
 export function sharedFunction(scope: Construct, options: SharedFunctionOptions): lambda.Function {
   const stack = Stack.of(scope);
-  const id = options.vpc ? `${options.id}${networkKey(stack, options.vpc, options.vpcSubnets)}` : options.id;
+  const settings = handlerDefaults(handlerOptionsByScope.get(scope));
+  const id = options.id
+    + (options.vpc ? networkKey(stack, options.vpc, options.vpcSubnets) : '')
+    + settingsKey(settings);
   const existing = stack.node.tryFindChild(id);
   if (existing) {
     return existing as lambda.Function;
@@ -57,9 +82,9 @@ export function sharedFunction(scope: Construct, options: SharedFunctionOptions)
     // With `code` set, NodejsFunction uses the pre-built bundle and never runs esbuild or Docker.
     code: lambda.Code.fromAsset(handlerAssetPath(options.handler)),
     handler: 'index.handler',
-    runtime: lambda.Runtime.NODEJS_22_X,
-    architecture: lambda.Architecture.ARM_64,
-    memorySize: 256,
+    runtime: settings.runtime,
+    architecture: settings.architecture,
+    memorySize: settings.memorySize,
     timeout: options.timeout,
     vpc: options.vpc,
     vpcSubnets: options.vpc ? options.vpcSubnets : undefined,
@@ -70,7 +95,7 @@ export function sharedFunction(scope: Construct, options: SharedFunctionOptions)
     },
   });
   const pinnedRuntime = 'The handler bundles are built for and tested on the Node.js 22 runtime (esbuild target node22), so the runtime is '
-    + 'pinned to it rather than to the newest runtime that the consumer\'s aws-cdk-lib happens to know.';
+    + 'pinned to it rather than to the newest runtime that the consumer\'s aws-cdk-lib happens to know; `handlerOptions.runtime` picks a newer one.';
   acceptNagFindings(fn, [{
     id: 'Serverless-LambdaDLQ',
     reason: 'Step Functions invokes the function synchronously and handles its errors with retries and a catch; a dead-letter queue only serves asynchronous invocations.',
@@ -92,6 +117,17 @@ export function sharedFunction(scope: Construct, options: SharedFunctionOptions)
     appliesTo: ['Resource::*'],
   }]);
   return fn;
+}
+
+/** A short, stable key for handler options other than the defaults; none for the defaults, whose functions keep their IDs. */
+function settingsKey(settings: Required<HandlerOptions>): string {
+  const defaults = handlerDefaults();
+  if (settings.runtime.name === defaults.runtime.name && settings.architecture.name === defaults.architecture.name
+    && settings.memorySize === defaults.memorySize) {
+    return '';
+  }
+  const key = JSON.stringify([settings.runtime.name, settings.architecture.name, settings.memorySize]);
+  return crypto.createHash('sha256').update(key).digest('hex').slice(0, 8).toUpperCase();
 }
 
 /** A short, stable key for a VPC and subnet selection. */

@@ -1,5 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 
 /** Which of the instance's addresses a check connects to. */
 export enum InstanceAddress {
@@ -287,4 +288,34 @@ export interface WatchOptions {
    * @default Duration.hours(6)
    */
   readonly maxDuration?: Duration;
+}
+
+/**
+ * Settings of the Lambda functions that run the checks, the guard and the library's notifiers.
+ * The functions are shared by every `CpuFirstLineSupport` of a stack with the same settings (and
+ * network); instances with other settings get functions of their own.
+ */
+export interface HandlerOptions {
+  /**
+   * The runtime. The handler bundles are built for Node.js 22, so it must be a Node.js runtime,
+   * 22 or newer.
+   *
+   * @default lambda.Runtime.NODEJS_22_X
+   */
+  readonly runtime?: lambda.Runtime;
+
+  /**
+   * The instruction set. The bundles are plain JavaScript and run on either.
+   *
+   * @default lambda.Architecture.ARM_64
+   */
+  readonly architecture?: lambda.Architecture;
+
+  /**
+   * The memory, in MB, from 128 to 10,240. Lambda gives CPU in proportion to it; the checks
+   * and notifiers mostly wait on the network.
+   *
+   * @default 256
+   */
+  readonly memorySize?: number;
 }

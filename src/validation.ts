@@ -1,9 +1,10 @@
 import { Annotations, Duration, Token } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { MAX_REBOOTS_PER_WINDOW } from './contract';
 import type { CpuFirstLineSupportProps } from './cpu-first-line-support';
 import { MAX_CHECK_TIMEOUT } from './handlers';
-import { CpuAlarmOptions, InstanceAddress, UrlCheckProtocol } from './options';
+import { CpuAlarmOptions, HandlerOptions, InstanceAddress, UrlCheckProtocol } from './options';
 import {
   MAX_HISTORY_EVENTS,
   MAX_RECHECKS,
@@ -108,6 +109,19 @@ export function validateProps(scope: Construct, props: CpuFirstLineSupportProps)
   validateCpuAlarm(scope, props.cpuAlarm);
   validateRecheck(props);
   validateWatch(scope, props);
+  validateHandlerOptions(props.handlerOptions);
+}
+
+/** The bundles are JavaScript built for Node.js 22: a Node.js runtime from 22 on, and a memory Lambda accepts. */
+function validateHandlerOptions(options: HandlerOptions = {}): void {
+  const runtime = options.runtime;
+  if (runtime !== undefined) {
+    const version = /^nodejs(\d+)\.x$/.exec(runtime.name);
+    if (runtime.family !== lambda.RuntimeFamily.NODEJS || !version || Number(version[1]) < 22) {
+      throw new Error(`\`handlerOptions.runtime\` must be a Node.js runtime from 22 on (the handlers are built for Node.js 22), got ${runtime.name}`);
+    }
+  }
+  validateInteger('handlerOptions.memorySize', options.memorySize, 128, 10_240);
 }
 
 /** The instance, health check and state machine names. */

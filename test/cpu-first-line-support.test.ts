@@ -1,5 +1,5 @@
 import * as fs from 'fs';
-import { Annotations as CoreAnnotations, App, CfnParameter, Duration, Stack, Stage } from 'aws-cdk-lib';
+import { Annotations as CoreAnnotations, App, Aspects, CfnParameter, CfnResource, Duration, Fn, Stack, Stage } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -356,6 +356,60 @@ describe('overrides', () => {
   });
 });
 
+describe('handler options', () => {
+  function functionsOf(template: Template) {
+    return Object.entries<any>(template.findResources('AWS::Lambda::Function'));
+  }
+
+  test('runtime, architecture and memory reach every function the instance uses, its notifiers\' included', () => {
+    const { template, support } = build({
+      // A runtime newer than the aws-cdk-lib floor knows, as users of 2.200 would name it.
+      handlerOptions: {
+        runtime: new lambda.Runtime('nodejs24.x', lambda.RuntimeFamily.NODEJS), architecture: lambda.Architecture.X86_64, memorySize: 1024,
+      },
+    });
+    // The guard, two checks, two notifiers.
+    const fns = functionsOf(template);
+    expect(fns).toHaveLength(5);
+    for (const [, fn] of fns) {
+      expect(fn.Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['x86_64'], MemorySize: 1024 });
+    }
+    expect(support.escalationFunction.node.id).toMatch(/^CpuFirstLineSupportOpsGenieNotifier[0-9A-F]{8}$/);
+  });
+
+  test('instances with other options get functions of their own; the defaults keep their IDs', () => {
+    const stack = newStack();
+    const shared = notifiers(stack);
+    const plain = new CpuFirstLineSupport(stack, 'Plain', { instanceId: INSTANCE_ID, ...shared });
+    const big = new CpuFirstLineSupport(stack, 'Big', { instanceId: 'i-0123456789abcdef1', handlerOptions: { memorySize: 1024 }, ...shared });
+    const big2 = new CpuFirstLineSupport(stack, 'Big2', { instanceId: 'i-0123456789abcdef2', handlerOptions: { memorySize: 1024 }, ...shared });
+    const sameAsDefault = new CpuFirstLineSupport(stack, 'Same', {
+      instanceId: 'i-0123456789abcdef3', handlerOptions: { runtime: lambda.Runtime.NODEJS_22_X, memorySize: 256 }, ...shared,
+    });
+    expect(plain.guardFunction.node.id).toBe('CpuFirstLineSupportGuard');
+    expect(sameAsDefault.guardFunction).toBe(plain.guardFunction);
+    expect(big.guardFunction).not.toBe(plain.guardFunction);
+    expect(big2.guardFunction).toBe(big.guardFunction);
+    expect(big.recoveryFunction).not.toBe(plain.recoveryFunction);
+    const template = templateOf(stack);
+    expect(functionsOf(template)).toHaveLength(10);
+    // Each workflow invokes its own functions only.
+    const machine = (support: CpuFirstLineSupport) => JSON.stringify(
+      template.toJSON().Resources[stack.getLogicalId(support.stateMachine.node.defaultChild as any)].Properties.DefinitionSubstitutions);
+    expect(machine(big)).toContain(stack.getLogicalId(big.guardFunction.node.defaultChild as any));
+    expect(machine(big)).not.toContain(stack.getLogicalId(plain.guardFunction.node.defaultChild as any));
+  });
+
+  test.each([
+    ['a runtime that is not Node.js', { runtime: lambda.Runtime.PYTHON_3_12 }, /must be a Node.js runtime from 22 on.*python3.12/],
+    ['an older Node.js', { runtime: lambda.Runtime.NODEJS_20_X }, /must be a Node.js runtime from 22 on.*nodejs20.x/],
+    ['too little memory', { memorySize: 64 }, /`handlerOptions.memorySize` must be a whole number from 128 to 10240, got 64/],
+    ['memory that is not whole', { memorySize: 256.5 }, /`handlerOptions.memorySize` must be a whole number/],
+  ])('fails with %s', (_, handlerOptions, message) => {
+    expect(() => build({ handlerOptions })).toThrow(message);
+  });
+});
+
 describe('workflow shape', () => {
   test('every lookup, check run, guard step, the reboot and the recovery message escalate unexpected errors, naming the state', () => {
     const { template } = build({ healthCheckId: HEALTH_CHECK_ID });
@@ -634,7 +688,12 @@ describe('many instances in one stack', () => {
     const alike = new CpuFirstLineSupport(stack, 'Alike', { instanceId: 'i-0123456789abcdef3', ...shared });
     expect(new Set([keyOf(plain), keyOf(dry), keyOf(slow)]).size).toBe(3);
     expect(keyOf(alike)).toBe(keyOf(plain));
-    expect(definitionOf(templateOf(stack)).States['Decide reboot'].Parameters.dryRun).toBe(false);
+    // Each state machine deploys the definition of its own configuration.
+    const template = templateOf(stack).toJSON();
+    const deployed = (support: CpuFirstLineSupport) => JSON.parse(substitutedDefinition(stack,
+      template.Resources[stack.getLogicalId(support.stateMachine.node.defaultChild as any)].Properties, (value) => (typeof value === 'string' ? value : '<ref>')));
+    expect([plain, dry, slow, alike].map((s) => deployed(s).States['Decide reboot'].Parameters.dryRun)).toEqual([false, true, false, false]);
+    expect([plain, dry, slow, alike].map((s) => deployed(s).States['Schedule re-check'].Parameters.intervalSeconds)).toEqual([30, 30, 60, 30]);
   });
 
   test('an instance ID or health check ID from a reference reaches the definition through its substitution', () => {
@@ -684,6 +743,54 @@ describe('many instances in one stack', () => {
     const [machine] = Object.values<any>(templateOf(stack).findResources('AWS::StepFunctions::StateMachine'));
     const imports = Object.values<any>(machine.Properties.DefinitionSubstitutions).filter((value) => value?.['Fn::ImportValue'] !== undefined);
     expect(imports).toHaveLength(1);
+  });
+
+  test('a reference to another stack inside a join is left to aws-cdk-lib as well', () => {
+    const app = new App();
+    const env = { account: '123456789012', region: 'eu-west-1' };
+    const other = new Stack(app, 'Notifiers', { env });
+    const fn = new lambda.Function(other, 'Pager', { runtime: lambda.Runtime.NODEJS_22_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler = async () => ({})') });
+    const stack = new Stack(app, 'Workflows', { env });
+    const handler = lambda.Function.fromFunctionArn(stack, 'Joined', Fn.join('', [fn.functionArn]));
+    new CpuFirstLineSupport(stack, 'Api', { instanceId: INSTANCE_ID, escalationNotifier: { bind: () => ({ handler, parameters: {} }) } });
+    const [machine] = Object.values<any>(templateOf(stack).findResources('AWS::StepFunctions::StateMachine'));
+    expect(JSON.stringify(machine.Properties.DefinitionSubstitutions)).toContain('Fn::ImportValue');
+    expect(JSON.stringify(machine.Properties.DefinitionSubstitutions)).not.toMatch(/"Fn::GetAtt":\["Pager/);
+  });
+
+  test('a logical ID changed late (by an aspect, after the substitutions were resolved once) reaches the substitutions', () => {
+    const stack = newStack();
+    const support = new CpuFirstLineSupport(stack, 'Api', { instanceId: INSTANCE_ID, ...notifiers(stack) });
+    const machine = support.stateMachine.node.defaultChild as CfnResource;
+    const guard = support.guardFunction.node.defaultChild as CfnResource;
+    Aspects.of(stack).add({ visit: (node) => { if (node === machine) stack.resolve((machine as any).definitionSubstitutions); } });
+    Aspects.of(stack).add({ visit: (node) => { if (node === guard) guard.overrideLogicalId('RenamedGuard'); } });
+    const template = templateOf(stack).toJSON();
+    const substitutions = JSON.stringify(template.Resources[stack.getLogicalId(machine)].Properties.DefinitionSubstitutions);
+    expect(template.Resources.RenamedGuard).toBeDefined();
+    expect(substitutions).toContain('"RenamedGuard"');
+    expect(substitutions).not.toContain('CpuFirstLineSupportGuard');
+  });
+
+  test('an alarm name with quotes and backslashes reaches the watch as it was given', () => {
+    const alarmName = 'cpu "prod" \\ web';
+    const { template } = build({ cpuAlarm: { alarmName } });
+    expect(definitionOf(template).States['Read alarm state'].Parameters.AlarmNames).toEqual([alarmName]);
+  });
+
+  test('a setting that holds "${" fails at synth, since CloudFormation would replace it', () => {
+    expect(() => build({ urlCheck: { path: '/health/${Stage}' } })).toThrow(/holds "\$\{Stage\}", which CloudFormation would replace/);
+    const stack = newStack();
+    expect(() => build({
+      recoveryNotifier: Notifier.slack({ botToken: secretsmanager.Secret.fromSecretNameV2(stack, 'T', 't'), channel: '#ops-${env}' }),
+    }, stack)).toThrow(/holds "\$\{env\}"/);
+  });
+
+  test('a stack inside a Stage reads its definition from the root assembly', () => {
+    const stage = new Stage(new App(), 'Prod');
+    const stack = new Stack(stage, 'Stack', { env: { account: '123456789012', region: 'eu-west-1' } });
+    const { template } = build({}, stack);
+    expect(definitionOf(template).States['Reboot instance'].Parameters).toEqual({ InstanceIds: [INSTANCE_ID] });
   });
 
   test('in a stack whose region is unknown, the partition stays a reference', () => {

@@ -17,12 +17,12 @@ describe('sharedDefinition', () => {
     expect(a.definitionSubstitutions.InstanceId).toBe('i-0123456789abcdef0');
     expect(b.definitionSubstitutions.InstanceId).toBe('i-0123456789abcdef1');
     // A duration of the same length is the same key; another length is another key.
-    sharedDefinition(stack, { dryRun: false, wait: Duration.minutes(1) }, build, {});
-    sharedDefinition(stack, { dryRun: false, wait: Duration.seconds(60) }, build, {});
+    sharedDefinition(stack, { dryRun: false, wait: Duration.minutes(1) }, build, { InstanceId: 'i-0123456789abcdef2' });
+    sharedDefinition(stack, { dryRun: false, wait: Duration.seconds(60) }, build, { InstanceId: 'i-0123456789abcdef3' });
     expect(builds).toBe(2);
     // Another stack builds its own.
     const other = new Stack(new App(), 'T');
-    sharedDefinition(other, { dryRun: false, wait: Duration.seconds(30) }, () => { builds++; return parts(other, 'Pass'); }, {});
+    sharedDefinition(other, { dryRun: false, wait: Duration.seconds(30) }, () => { builds++; return parts(other, 'Pass'); }, { InstanceId: 'i-0123456789abcdef0' });
     expect(builds).toBe(3);
   });
 
@@ -31,6 +31,15 @@ describe('sharedDefinition', () => {
     const build = () => parts(stack, 'Pass');
     expect(() => sharedDefinition(stack, { at: new Date(0) }, build, {})).toThrow(/plain objects, constructs and durations only, got Date/);
     expect(() => sharedDefinition(stack, { fn: () => 1 }, build, {})).toThrow(/cannot hold a function/);
+  });
+
+  test('refuses a definition in which CloudFormation would replace something that is not a placeholder of this library', () => {
+    const stack = new Stack(new App(), 'S');
+    const build = () => ({ chainable: new sfn.Pass(stack, 'Pass', { parameters: { channel: '#ops-${Stage}' } }), timeout: Duration.minutes(1), comment: 'c' });
+    expect(() => sharedDefinition(stack, {}, build, {})).toThrow(/holds "\$\{Stage\}", which CloudFormation would replace/);
+    // A placeholder the state machine does not fill is refused as well.
+    expect(() => sharedDefinition(new Stack(new App(), 'T'), { other: 1 }, () => parts(new Stack(new App(), 'U'), 'P'), {}))
+      .toThrow(/holds "\$\{InstanceId\}"/);
   });
 
   test('placeholder names cannot take the place of a reference', () => {

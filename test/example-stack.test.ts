@@ -13,7 +13,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { substitutedDefinition } from '../local/deployed-definition';
 import { CpuFirstLineSupport, InstanceAddress, Notifier, OpsGeniePriority, UrlCheckProtocol } from '../src';
 
-/** Three instances that between them use every part: all checks, both notifiers, dry run, no watch, a VPC, a named state machine. */
+/** Four instances that between them use every part: all checks, both notifiers, dry run, no watch, a VPC, a named state machine, and two alike that share a definition. */
 function exampleStack(): Stack {
   const stack = new Stack(new App(), 'ExampleStack', { env: { account: '123456789012', region: 'us-east-1' } });
   const slackToken = secretsmanager.Secret.fromSecretCompleteArn(stack, 'SlackToken',
@@ -22,6 +22,7 @@ function exampleStack(): Stack {
     'arn:aws:secretsmanager:us-east-1:123456789012:secret:opsgenie-api-key-AbCdEf');
   const slack = Notifier.slack({ botToken: slackToken, channel: 'C0123456789' });
   const opsGenie = Notifier.opsGenie({ apiKey: opsGenieKey, team: 'sre', priority: OpsGeniePriority.P2 });
+  const onCall = new sns.Topic(stack, 'OnCall');
   new CpuFirstLineSupport(stack, 'Api', {
     instanceId: 'i-0123456789abcdef0',
     healthCheckId: 'abcdef01-2345-6789-abcd-ef0123456789',
@@ -29,7 +30,17 @@ function exampleStack(): Stack {
     sshCheck: { port: 22, timeout: Duration.seconds(2) },
     recoveryNotifier: slack,
     escalationNotifier: opsGenie,
-    executionFailureTopic: new sns.Topic(stack, 'OnCall'),
+    executionFailureTopic: onCall,
+  });
+  // Configured like Api: the two share one definition.
+  new CpuFirstLineSupport(stack, 'Web', {
+    instanceId: 'i-0123456789abcdef1',
+    healthCheckId: 'abcdef01-2345-6789-abcd-ef0123456789',
+    urlCheck: { port: 8080, path: '/health', timeout: Duration.seconds(2) },
+    sshCheck: { port: 22, timeout: Duration.seconds(2) },
+    recoveryNotifier: slack,
+    escalationNotifier: opsGenie,
+    executionFailureTopic: onCall,
   });
   new CpuFirstLineSupport(stack, 'Worker', {
     instanceId: 'i-0fedcba9876543210',
@@ -73,7 +84,9 @@ describe('the example stack', () => {
 
   test('deployed state machine definitions', () => {
     const machines = Object.entries<any>(template.Resources).filter(([, r]) => r.Type === 'AWS::StepFunctions::StateMachine');
-    expect(machines).toHaveLength(3);
+    expect(machines).toHaveLength(4);
+    // Api and Web share one definition file.
+    expect(new Set(machines.map(([, m]) => m.Properties.DefinitionS3Location.Key)).size).toBe(3);
     const definitions = Object.fromEntries(machines.map(([id, machine]) => [id,
       JSON.parse(substitutedDefinition(stack, machine.Properties, (value) =>
         // A literal as CloudFormation writes it; a reference as the template holds it.
