@@ -19,6 +19,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
   license: 'Apache-2.0',
   keywords: ['cdk', 'awscdk', 'ec2', 'cpu', 'cloudwatch', 'step-functions', 'reboot', 'slack', 'opsgenie', 'auto-remediation'],
   defaultReleaseBranch: 'main',
+  // Until 1.0: the API may still change between minor releases.
+  stability: 'experimental',
   packageManager: javascript.NodePackageManager.NPM,
   projenrcTs: true,
 
