@@ -53,7 +53,9 @@ export interface SynthScaling {
   readonly maxInstances: number;
   /** Which limit binds. */
   readonly bindingLimit: 'resources' | 'template size';
-  /** The synth time each extra instance adds, in ms: (t(max) - t(10)) / (max - 10), from the medians. */
+  /** The synth time each extra instance adds in each run, in ms: (t(max) - t(10)) / (max - 10). */
+  readonly msPerInstanceRuns: number[];
+  /** Their median. */
   readonly msPerInstance: number;
 }
 
@@ -69,8 +71,7 @@ function synthInChild(instances: number): SynthSample {
   return JSON.parse(stdout.trim().split('\n').pop()!) as SynthSample;
 }
 
-function measureSize(instances: number, runs: number): SynthSize {
-  const samples = Array.from({ length: runs }, () => synthInChild(instances));
+function summarize(instances: number, samples: SynthSample[]): SynthSize {
   const resources = new Set(samples.map((s) => s.resources));
   if (resources.size !== 1) throw new Error(`${instances} instances synthesized to different resource counts: ${[...resources]}`);
   const bytes = new Set(samples.map((s) => s.templateBytes));
@@ -88,9 +89,14 @@ function measureSize(instances: number, runs: number): SynthSize {
   };
 }
 
-/** Synthesizes a stack of each size `runs` times, each in its own child process, one after the other. */
+/**
+ * Synthesizes a stack of each size `runs` times, each in its own child process. A run
+ * synthesizes every size once, one after the other, so that the sizes of one run see the same
+ * machine: the synth time per instance is the median of the runs' own slopes.
+ */
 export function measureSynth(instanceCounts: number[], runs: number): SynthScaling {
-  const sizes = instanceCounts.map((count) => measureSize(count, runs));
+  const samplesByRun = Array.from({ length: runs }, () => instanceCounts.map((count) => synthInChild(count)));
+  const sizes = instanceCounts.map((count, i) => summarize(count, samplesByRun.map((run) => run[i])));
   const first = sizes[0];
   const last = sizes[sizes.length - 1];
   const perInstance = (last.resources - first.resources) / (last.instances - first.instances);
@@ -99,8 +105,9 @@ export function measureSynth(instanceCounts: number[], runs: number): SynthScali
   const bytesPerInstance = (last.templateBytes - first.templateBytes) / (last.instances - first.instances);
   const fixedBytes = first.templateBytes - first.instances * bytesPerInstance;
   const maxInstancesByBytes = Math.floor((CLOUDFORMATION_TEMPLATE_LIMIT - fixedBytes) / bytesPerInstance);
-  const ten = sizes.find((size) => size.instances === 10);
-  if (!ten || last.instances <= 10) throw new Error('The synth time per instance needs a stack of 10 instances and a larger one');
+  const tenIndex = instanceCounts.indexOf(10);
+  if (tenIndex < 0 || last.instances <= 10) throw new Error('The synth time per instance needs a stack of 10 instances and a larger one');
+  const slopes = samplesByRun.map((run) => (run[run.length - 1].synthMs - run[tenIndex].synthMs) / (last.instances - 10));
   return {
     sizes,
     perInstance,
@@ -110,7 +117,8 @@ export function measureSynth(instanceCounts: number[], runs: number): SynthScali
     maxInstancesByBytes,
     maxInstances: Math.min(maxInstancesByResources, maxInstancesByBytes),
     bindingLimit: maxInstancesByResources <= maxInstancesByBytes ? 'resources' : 'template size',
-    msPerInstance: (last.medianMs - ten.medianMs) / (last.instances - ten.instances),
+    msPerInstanceRuns: slopes,
+    msPerInstance: median(slopes),
   };
 }
 
