@@ -4,6 +4,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
@@ -60,6 +61,14 @@ export interface CpuFirstLineSupportProps {
    * @see https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-failover-determining-health-of-endpoints.html
    */
   readonly healthCheckId?: string;
+
+  /**
+   * The Route 53 health check that watches the instance, as a construct: the same as
+   * `healthCheckId` with `healthCheck.healthCheckId`. Set one or the other.
+   *
+   * @default - no Route 53 check
+   */
+  readonly healthCheck?: route53.IHealthCheck;
 
   /**
    * The URL check.
@@ -208,7 +217,7 @@ export class CpuFirstLineSupport extends Construct {
   /** The function that runs the SSH check (shared in the stack), if the check is enabled. */
   public readonly sshCheckFunction?: lambda.IFunction;
 
-  /** The function that runs the Route 53 check (shared in the stack), if `healthCheckId` is set. */
+  /** The function that runs the Route 53 check (shared in the stack), if `healthCheck` or `healthCheckId` is set. */
   public readonly route53CheckFunction?: lambda.IFunction;
 
   /** The function of the escalation notifier. */
@@ -227,14 +236,18 @@ export class CpuFirstLineSupport extends Construct {
    */
   public readonly executionFailureAlarm: cloudwatch.IAlarm;
 
+  /** The ARN of the instance, which only this workflow may reboot. */
+  private readonly instanceArn: string;
+
   constructor(scope: Construct, id: string, props: CpuFirstLineSupportProps) {
     super(scope, id);
     validateProps(this, props);
     const { instanceId } = props;
+    const healthCheckId = props.healthCheck?.healthCheckId ?? props.healthCheckId;
     // Every function this instance asks for (its notifiers' included) takes these settings.
     useHandlerOptions(this, props.handlerOptions);
 
-    const checks = createChecks(this, props);
+    const checks = createChecks(this, { ...props, healthCheckId });
     this.urlCheckFunction = checks.urlCheckFunction;
     this.route53CheckFunction = checks.route53CheckFunction;
     this.sshCheckFunction = checks.sshCheckFunction;
@@ -251,14 +264,15 @@ export class CpuFirstLineSupport extends Construct {
     const watch = watchPolicy(props.watch);
     const lockTable = incidentLocks(this);
 
+    this.instanceArn = instanceArn(Stack.of(this), instanceId);
     const role = workflowRole(this, {
       instanceId,
-      instanceArn: instanceArn(Stack.of(this), instanceId),
+      instanceArn: this.instanceArn,
       functions: [...new Set([this.guardFunction, ...checks.checks.map((c) => c.handler), ...notifiers.map((n) => n.handler)])],
       lockTable,
       alarmArn: watch ? this.alarm.alarmArn : undefined,
       ledgerTagKey: CpuFirstLineSupport.REBOOT_LEDGER_TAG_KEY,
-      healthCheckArn: props.healthCheckId !== undefined ? healthCheckArn(Stack.of(this), props.healthCheckId) : undefined,
+      healthCheckArn: healthCheckId !== undefined ? healthCheckArn(Stack.of(this), healthCheckId) : undefined,
     });
     this.role = role.withoutPolicyUpdates();
 
@@ -277,7 +291,7 @@ export class CpuFirstLineSupport extends Construct {
       rebootLedgerTagKey: CpuFirstLineSupport.REBOOT_LEDGER_TAG_KEY,
       // A name the user chose is passed as it is (escaped in the definition); else the one CloudFormation generates.
       watch: watch ? { ...watch, alarmName: props.cpuAlarm?.alarmName ?? this.alarm.alarmName } : undefined,
-      healthCheckId: props.healthCheckId,
+      healthCheckId,
       url: (props.urlCheck?.enabled ?? true) ? props.urlCheck?.url : undefined,
     });
 
@@ -287,6 +301,23 @@ export class CpuFirstLineSupport extends Construct {
       stateMachine: this.stateMachine,
       stateMachineNamePrefix: failures.stateMachineNamePrefix,
       customName: props.stateMachineName !== undefined,
+    });
+  }
+
+  /**
+   * Grants `grantee` the right to pause and resume this workflow for maintenance: to set and
+   * delete the pause tag (`PAUSE_TAG_KEY`) on this instance, and no other tag.
+   */
+  public grantPause(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['ec2:CreateTags', 'ec2:DeleteTags'],
+      resourceArns: [this.instanceArn],
+      conditions: {
+        // Every tag key of the request is the pause tag's, and the request names at least one.
+        'ForAllValues:StringEquals': { 'aws:TagKeys': [CpuFirstLineSupport.PAUSE_TAG_KEY] },
+        'Null': { 'aws:TagKeys': 'false' },
+      },
     });
   }
 }

@@ -127,6 +127,9 @@ function validateHandlerOptions(options: HandlerOptions = {}): void {
 /** The instance, health check and state machine names. */
 function validateIds(props: CpuFirstLineSupportProps): void {
   validatePattern('instanceId', props.instanceId, INSTANCE_ID, 'an EC2 instance ID such as "i-0123456789abcdef0"');
+  if (props.healthCheck !== undefined && props.healthCheckId !== undefined) {
+    throw new Error('Set `healthCheck` or `healthCheckId`, not both');
+  }
   validatePattern('healthCheckId', props.healthCheckId, HEALTH_CHECK_ID,
     'a Route 53 health check ID such as "abcdef01-2345-6789-abcd-ef0123456789"');
   validatePattern('stateMachineName', props.stateMachineName, STATE_MACHINE_NAME,
@@ -164,8 +167,8 @@ function validateReachability(scope: Construct, props: CpuFirstLineSupportProps)
 
   const urlEnabled = url.enabled ?? true;
   const sshEnabled = ssh.enabled ?? true;
-  if (!urlEnabled && !sshEnabled && props.healthCheckId === undefined) {
-    throw new Error('At least one check must be enabled: got `urlCheck.enabled: false`, `sshCheck.enabled: false` and no `healthCheckId`');
+  if (!urlEnabled && !sshEnabled && props.healthCheckId === undefined && props.healthCheck === undefined) {
+    throw new Error('At least one check must be enabled: got `urlCheck.enabled: false`, `sshCheck.enabled: false` and no `healthCheck` or `healthCheckId`');
   }
   if (props.vpcSubnets && !props.vpc) {
     throw new Error('`vpcSubnets` needs `vpc`: got `vpcSubnets` without a `vpc`');

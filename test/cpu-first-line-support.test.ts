@@ -3,7 +3,9 @@ import { Annotations as CoreAnnotations, App, Aspects, CfnParameter, CfnResource
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { substitutedDefinition } from '../local/deployed-definition';
@@ -353,6 +355,42 @@ describe('overrides', () => {
     expect(JSON.stringify(states)).not.toContain('secretsmanager');
     expect(states['Notify unresponsive'].Parameters.Payload.kind).toBe('UNRESPONSIVE');
     expect(states['Notify error'].Parameters.Payload['error.$']).toBe('$.error');
+  });
+});
+
+describe('health check and pause', () => {
+  test('a health check construct works as its ID does', () => {
+    const byId = build({ healthCheckId: HEALTH_CHECK_ID });
+    const stack = newStack();
+    const byConstruct = build({ healthCheck: route53.HealthCheck.fromHealthCheckId(stack, 'Check', HEALTH_CHECK_ID) }, stack);
+    expect(checkPayloads(byConstruct.template)).toEqual(checkPayloads(byId.template));
+    const reads = (b: ReturnType<typeof build>) => workflowStatements(b.template, b.stack, b.support).filter((st: any) => st.Sid === 'ReadThisHealthCheck');
+    expect(reads(byConstruct)).toEqual(reads(byId));
+    expect(reads(byId)).toHaveLength(1);
+  });
+
+  test('fails when both a health check and its ID are set', () => {
+    const stack = newStack();
+    expect(() => build({ healthCheckId: HEALTH_CHECK_ID, healthCheck: route53.HealthCheck.fromHealthCheckId(stack, 'Check', HEALTH_CHECK_ID) }, stack))
+      .toThrow(/Set `healthCheck` or `healthCheckId`, not both/);
+  });
+
+  test('grantPause lets a principal set and delete the pause tag on this instance, and no other tag', () => {
+    const stack = newStack();
+    const support = new CpuFirstLineSupport(stack, 'Api', { instanceId: INSTANCE_ID, ...notifiers(stack) });
+    const operator = new iam.Role(stack, 'Operator', { assumedBy: new iam.AccountRootPrincipal() });
+    support.grantPause(operator);
+    const policies = Object.values<any>(templateOf(stack).findResources('AWS::IAM::Policy'))
+      .filter((p) => JSON.stringify(p.Properties.Roles).includes(stack.getLogicalId(operator.node.defaultChild as any)));
+    expect(policies.flatMap((p) => p.Properties.PolicyDocument.Statement)).toEqual([{
+      Action: ['ec2:CreateTags', 'ec2:DeleteTags'],
+      Effect: 'Allow',
+      Resource: `arn:aws:ec2:eu-west-1:123456789012:instance/${INSTANCE_ID}`,
+      Condition: {
+        'ForAllValues:StringEquals': { 'aws:TagKeys': [CpuFirstLineSupport.PAUSE_TAG_KEY] },
+        'Null': { 'aws:TagKeys': 'false' },
+      },
+    }]);
   });
 });
 
