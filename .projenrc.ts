@@ -78,7 +78,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     moduleName: 'github.com/cdk-cpu-first-line-support/cdk-cpu-first-line-support-go',
   },
 
-  gitignore: ['/cdk.out/', '/local/cdk.out/'],
+  gitignore: ['/cdk.out/', '/local/cdk.out/', '/.jsii.tabl.json'],
 });
 
 // Node.js 20 or later, to build and to synthesize; .nvmrc names 22, the Lambda runtime the handlers are built for.
@@ -97,6 +97,7 @@ for (const name of HANDLERS) {
 project.addPackageIgnore('/lambda/');
 project.addPackageIgnore('/local/');
 project.addPackageIgnore('/.ci/');
+project.addPackageIgnore('/rosetta/');
 
 // The tarball ships the compiled lib/ and the handler bundles in assets/: refuse to pack without them,
 // so that `npx projen package:js` on a fresh clone fails loudly instead of shipping a broken package.
@@ -113,6 +114,9 @@ const consumerCheck = project.addTask('consumer-check', {
   exec: 'bash .ci/consumer-check.sh',
 });
 project.packageTask.spawn(consumerCheck);
+
+// Every TypeScript snippet of the README compiles, strictly, as Construct Hub translates it (fixtures in rosetta/).
+project.postCompileTask.exec('jsii-rosetta extract --strict --fail');
 
 // Python, Java, .NET and Go packaging needs toolchains that a local build does not have;
 // the release workflow packages each language in its own job.
