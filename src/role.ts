@@ -23,7 +23,8 @@ export interface WorkflowRoleOptions {
 
 /**
  * The role of one instance's state machine, with what names its instance's resources inline:
- * each instance adds no IAM resource but this role, and nothing else may widen it. It may tag
+ * each instance adds no IAM resource but this role, and no other policy is attached to it than
+ * the stack's shared one for its set of handlers. It may tag
  * (ledger key only) and reboot this one instance, hold this instance's lock, and read this
  * instance's alarm and health check; and, through the stack's shared policy for the workflows
  * that use the same handlers, invoke those handlers, look instances up, deliver logs and trace.
