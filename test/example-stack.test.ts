@@ -23,25 +23,17 @@ function exampleStack(): Stack {
   const slack = Notifier.slack({ botToken: slackToken, channel: 'C0123456789' });
   const opsGenie = Notifier.opsGenie({ apiKey: opsGenieKey, team: 'sre', priority: OpsGeniePriority.P2 });
   const onCall = new sns.Topic(stack, 'OnCall');
-  new CpuFirstLineSupport(stack, 'Api', {
-    instanceId: 'i-0123456789abcdef0',
+  const webServer = {
     healthCheckId: 'abcdef01-2345-6789-abcd-ef0123456789',
     urlCheck: { port: 8080, path: '/health', timeout: Duration.seconds(2) },
     sshCheck: { port: 22, timeout: Duration.seconds(2) },
     recoveryNotifier: slack,
     escalationNotifier: opsGenie,
     executionFailureTopic: onCall,
-  });
+  };
+  new CpuFirstLineSupport(stack, 'Api', { instanceId: 'i-0123456789abcdef0', ...webServer });
   // Configured like Api: the two share one definition.
-  new CpuFirstLineSupport(stack, 'Web', {
-    instanceId: 'i-0123456789abcdef1',
-    healthCheckId: 'abcdef01-2345-6789-abcd-ef0123456789',
-    urlCheck: { port: 8080, path: '/health', timeout: Duration.seconds(2) },
-    sshCheck: { port: 22, timeout: Duration.seconds(2) },
-    recoveryNotifier: slack,
-    escalationNotifier: opsGenie,
-    executionFailureTopic: onCall,
-  });
+  new CpuFirstLineSupport(stack, 'Web', { instanceId: 'i-0123456789abcdef1', ...webServer });
   new CpuFirstLineSupport(stack, 'Worker', {
     instanceId: 'i-0fedcba9876543210',
     urlCheck: { url: 'https://worker.example.com/health', protocol: UrlCheckProtocol.HTTPS },
