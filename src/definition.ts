@@ -83,17 +83,8 @@ const assetsByStack = new WeakMap<Stack, Map<string, s3_assets.Asset>>();
  */
 export function sharedDefinition(scope: Construct, key: unknown, build: () => DefinitionParts, values: { [name: string]: string }): SharedDefinition {
   const stack = Stack.of(scope);
-  let rendered = renderedByStack.get(stack);
-  if (!rendered) {
-    rendered = new Map();
-    renderedByStack.set(stack, rendered);
-  }
-  const canonicalKey = canonicalJson(key);
-  let definition = rendered.get(canonicalKey);
-  if (!definition) {
-    definition = render(stack, build(), Object.keys(values));
-    rendered.set(canonicalKey, definition);
-  }
+  const rendered = cached(renderedByStack, stack, () => new Map<string, Rendered>());
+  const definition = cached(rendered, canonicalJson(key), () => render(stack, build(), Object.keys(values)));
   const definitionSubstitutions: { [key: string]: string } = { ...sharedReferences(stack, definition) };
   for (const [name, value] of Object.entries(values)) {
     placeholder(name);
@@ -152,17 +143,8 @@ function render(stack: Stack, parts: DefinitionParts, placeholders: string[]): R
 
 /** The stack's one asset for a definition file; the file's content hash names the S3 object. */
 function definitionAsset(stack: Stack, file: string): s3_assets.Asset {
-  let assets = assetsByStack.get(stack);
-  if (!assets) {
-    assets = new Map();
-    assetsByStack.set(stack, assets);
-  }
-  let asset = assets.get(file);
-  if (!asset) {
-    asset = new s3_assets.Asset(stack, `CpuFirstLineSupportDefinition${path.basename(file).slice(0, 12)}`, { path: file });
-    assets.set(file, asset);
-  }
-  return asset;
+  const assets = cached(assetsByStack, stack, () => new Map<string, s3_assets.Asset>());
+  return cached(assets, file, () => new s3_assets.Asset(stack, `CpuFirstLineSupportDefinition${path.basename(file).slice(0, 12)}`, { path: file }));
 }
 
 /** The references of each rendered definition as one set of tokens, which all its state machines share. */
@@ -175,12 +157,8 @@ const sharedReferencesByDefinition = new WeakMap<Rendered, { [key: string]: stri
  * each instance adds.
  */
 function sharedReferences(stack: Stack, rendered: Rendered): { [key: string]: string } {
-  let shared = sharedReferencesByDefinition.get(rendered);
-  if (!shared) {
-    shared = Object.fromEntries(Object.entries(rendered.references).map(([key, token]) => [key, sharedReference(stack, token)]));
-    sharedReferencesByDefinition.set(rendered, shared);
-  }
-  return shared;
+  return cached(sharedReferencesByDefinition, rendered, () =>
+    Object.fromEntries(Object.entries(rendered.references).map(([key, token]) => [key, sharedReference(stack, token)])));
 }
 
 /**
@@ -216,6 +194,16 @@ function writeDefinitionFile(stack: Stack, text: string): string {
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(file, text);
   return file;
+}
+
+/** The value of `map` at `key`, made by `create` and kept there the first time. */
+function cached<K extends object | string, V>(map: { get(key: K): V | undefined; set(key: K, value: V): unknown }, key: K, create: () => V): V {
+  let value = map.get(key);
+  if (value === undefined) {
+    value = create();
+    map.set(key, value);
+  }
+  return value;
 }
 
 /**

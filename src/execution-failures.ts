@@ -7,6 +7,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acceptNagFindings } from './nag';
+import { stackSingleton } from './stack-scoped';
 
 /** CloudWatch allows at most this many actions per alarm state. */
 const MAX_ALARM_ACTIONS = 5;
@@ -27,9 +28,7 @@ export class ExecutionFailures extends Construct {
 
   /** The stack's one `ExecutionFailures`, created on first use. */
   public static of(scope: Construct): ExecutionFailures {
-    const stack = Stack.of(scope);
-    return (stack.node.tryFindChild(ExecutionFailures.ID) as ExecutionFailures | undefined)
-      ?? new ExecutionFailures(stack, ExecutionFailures.ID);
+    return stackSingleton(scope, ExecutionFailures.ID, (stack, id) => new ExecutionFailures(stack, id));
   }
 
   /**

@@ -1,4 +1,3 @@
-import * as crypto from 'crypto';
 import * as path from 'path';
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -7,6 +6,7 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Construct } from 'constructs';
 import { acceptNagFindings } from './nag';
 import { HandlerOptions } from './options';
+import { shortKey, stackSingleton } from './stack-scoped';
 
 /** The handlers built into `assets/` by the projen bundler (see `.projenrc.ts`). */
 export type HandlerName = 'url-check' | 'ssh-check' | 'route53-check' | 'slack-notify' | 'opsgenie-notify' | 'guard';
@@ -68,15 +68,15 @@ export function handlerDefaults(options: HandlerOptions = {}): Required<HandlerO
  * networks, or ask for another runtime, architecture or memory, get different functions.
  */
 export function sharedFunction(scope: Construct, options: SharedFunctionOptions): lambda.Function {
-  const stack = Stack.of(scope);
   const settings = handlerDefaults(handlerOptionsByScope.get(scope));
   const id = options.id
-    + (options.vpc ? networkKey(stack, options.vpc, options.vpcSubnets) : '')
+    + (options.vpc ? networkKey(Stack.of(scope), options.vpc, options.vpcSubnets) : '')
     + settingsKey(settings);
-  const existing = stack.node.tryFindChild(id);
-  if (existing) {
-    return existing as lambda.Function;
-  }
+  return stackSingleton(scope, id, (stack) => handlerFunction(stack, id, options, settings));
+}
+
+/** A new handler function from its pre-built bundle, with the cdk-nag findings it accepts. */
+function handlerFunction(stack: Stack, id: string, options: SharedFunctionOptions, settings: Required<HandlerOptions>): lambda.Function {
   const fn = new nodejs.NodejsFunction(stack, id, {
     description: options.description,
     // With `code` set, NodejsFunction uses the pre-built bundle and never runs esbuild or Docker.
@@ -119,19 +119,21 @@ export function sharedFunction(scope: Construct, options: SharedFunctionOptions)
   return fn;
 }
 
+/** Handler options as text, to compare and to key functions by. */
+function settingsText(settings: Required<HandlerOptions>): string {
+  return JSON.stringify([settings.runtime.name, settings.architecture.name, settings.memorySize]);
+}
+
+const DEFAULT_SETTINGS_TEXT = settingsText(handlerDefaults());
+
 /** A short, stable key for handler options other than the defaults; none for the defaults, whose functions keep their IDs. */
 function settingsKey(settings: Required<HandlerOptions>): string {
-  const defaults = handlerDefaults();
-  if (settings.runtime.name === defaults.runtime.name && settings.architecture.name === defaults.architecture.name
-    && settings.memorySize === defaults.memorySize) {
-    return '';
-  }
-  const key = JSON.stringify([settings.runtime.name, settings.architecture.name, settings.memorySize]);
-  return crypto.createHash('sha256').update(key).digest('hex').slice(0, 8).toUpperCase();
+  const text = settingsText(settings);
+  return text === DEFAULT_SETTINGS_TEXT ? '' : shortKey(text);
 }
 
 /** A short, stable key for a VPC and subnet selection. */
 function networkKey(stack: Stack, vpc: ec2.IVpc, vpcSubnets?: ec2.SubnetSelection): string {
   const subnets = vpcSubnets ? stack.resolve(vpc.selectSubnets(vpcSubnets).subnetIds) : [];
-  return crypto.createHash('sha256').update(JSON.stringify([vpc.node.addr, subnets])).digest('hex').slice(0, 8).toUpperCase();
+  return shortKey(JSON.stringify([vpc.node.addr, subnets]));
 }

@@ -2,6 +2,7 @@ import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 import { acceptNagFindings } from './nag';
+import { stackSingleton } from './stack-scoped';
 
 /** The construct ID of the lock table under its stack; part of the library's contract. */
 const ID = 'CpuFirstLineSupportIncidentLocks';
@@ -17,12 +18,11 @@ const ID = 'CpuFirstLineSupportIncidentLocks';
  * are also removed by the table's time to live.
  */
 export function incidentLocks(scope: Construct): dynamodb.ITable {
-  const stack = Stack.of(scope);
-  const existing = stack.node.tryFindChild(ID) as dynamodb.Table | undefined;
-  if (existing) {
-    return existing;
-  }
-  const table = new dynamodb.Table(stack, ID, {
+  return stackSingleton(scope, ID, newIncidentLocks);
+}
+
+function newIncidentLocks(stack: Stack, id: string): dynamodb.Table {
+  const table = new dynamodb.Table(stack, id, {
     partitionKey: { name: 'instanceId', type: dynamodb.AttributeType.STRING },
     billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
     timeToLiveAttribute: 'leaseUntil',

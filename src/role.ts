@@ -1,10 +1,10 @@
-import * as crypto from 'crypto';
 import { Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { acceptNagFindings } from './nag';
+import { shortKey, stackSingleton } from './stack-scoped';
 
 /** What one instance's workflow may touch. */
 export interface WorkflowRoleOptions {
@@ -79,13 +79,11 @@ const WORKFLOW_POLICY_ID = 'CpuFirstLineSupportWorkflowPolicy';
  * repeat the rest per instance.
  */
 function workflowPolicy(scope: Construct, functions: lambda.IFunction[]): iam.IManagedPolicy {
-  const stack = Stack.of(scope);
-  const key = crypto.createHash('sha256').update(functions.map((fn) => fn.node.addr).sort().join(',')).digest('hex').slice(0, 8).toUpperCase();
-  const id = `${WORKFLOW_POLICY_ID}${key}`;
-  const existing = stack.node.tryFindChild(id) as iam.ManagedPolicy | undefined;
-  if (existing) {
-    return existing;
-  }
+  const id = `${WORKFLOW_POLICY_ID}${shortKey(functions.map((fn) => fn.node.addr).sort().join(','))}`;
+  return stackSingleton(scope, id, (stack) => newWorkflowPolicy(stack, id, functions));
+}
+
+function newWorkflowPolicy(stack: Stack, id: string, functions: lambda.IFunction[]): iam.ManagedPolicy {
   const policy = new iam.ManagedPolicy(stack, id, {
     description: 'cdk-cpu-first-line-support: what the workflows of this stack that use these handlers need beyond their own instance',
     statements: [

@@ -1,4 +1,3 @@
-import { Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -9,7 +8,9 @@ import { placeholder, sharedDefinition } from './definition';
 import { NotifierConfig } from './notifiers/notifier';
 import { RebootBudget, RecheckOptions } from './options';
 import { executionTimeout, incidentTimeout, lockLease, WatchPolicy } from './settings';
-import { buildWorkflow, WorkflowCheck, WorkflowSettings } from './workflow';
+import { stackSingleton } from './stack-scoped';
+import { buildWorkflow, WorkflowSettings } from './workflow';
+import { WorkflowCheck } from './workflow-tasks';
 
 /** What one instance's state machine is made of. */
 export interface WorkflowStateMachineProps {
@@ -91,11 +92,5 @@ export function workflowStateMachine(scope: Construct, props: WorkflowStateMachi
 
 /** The stack's one log group for the executions of every `CpuFirstLineSupport` in it. */
 function workflowLogGroup(scope: Construct): logs.ILogGroup {
-  const stack = Stack.of(scope);
-  const id = 'CpuFirstLineSupportWorkflowLogs';
-  const existing = stack.node.tryFindChild(id) as logs.LogGroup | undefined;
-  if (existing) {
-    return existing;
-  }
-  return new logs.LogGroup(stack, id, { retention: logs.RetentionDays.ONE_YEAR });
+  return stackSingleton(scope, 'CpuFirstLineSupportWorkflowLogs', (stack, id) => new logs.LogGroup(stack, id, { retention: logs.RetentionDays.ONE_YEAR }));
 }

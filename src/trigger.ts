@@ -7,6 +7,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { acceptNagFindings, nagFinding } from './nag';
 import { CpuAlarmOptions } from './options';
+import { stackSingleton } from './stack-scoped';
 
 /**
  * What starts the workflow: the instance's CPU alarm, and the EventBridge rule that starts the
@@ -77,39 +78,40 @@ const RULE_ROLE_ID = 'CpuFirstLineSupportRuleRole';
  * @param customStateMachineArn the ARN of a state machine named without the prefix
  */
 function ruleTargetRole(scope: Construct, namePrefix: string, customStateMachineArn?: string): iam.IRole {
-  const stack = Stack.of(scope);
-  let role = stack.node.tryFindChild(RULE_ROLE_ID) as iam.Role | undefined;
-  if (!role) {
-    role = new iam.Role(stack, RULE_ROLE_ID, {
-      description: 'cdk-cpu-first-line-support: lets the alarm rules of this stack start its workflows, nothing else',
-      assumedBy: new iam.ServicePrincipal('events.amazonaws.com', {
-        conditions: {
-          StringEquals: { 'aws:SourceAccount': stack.account },
-          ArnLike: { 'aws:SourceArn': stack.formatArn({ service: 'events', resource: 'rule', resourceName: '*' }) },
-        },
-      }),
-    });
-    const stateMachines = stack.formatArn({
-      service: 'states',
-      resource: 'stateMachine',
-      resourceName: `${namePrefix}*`,
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    });
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'StartThisStacksWorkflows',
-      actions: ['states:StartExecution'],
-      resources: [stateMachines],
-    }));
-    acceptNagFindings(role.node.findChild('DefaultPolicy'), [{
-      id: 'AwsSolutions-IAM5',
-      reason: `The wildcard only ends the name prefix of this stack's state machines (${namePrefix}*): one statement covers every instance of the stack.`,
-      // The ARN holds pseudo parameters only, which resolve the same at any time.
-      appliesTo: [`Resource::${nagFinding(stack.resolve(stateMachines))}`],
-    }]);
-  }
+  const role = stackSingleton(scope, RULE_ROLE_ID, (stack, id) => newRuleTargetRole(stack, id, namePrefix));
   if (customStateMachineArn) {
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [customStateMachineArn] }));
   }
   // The rule target would add a grant per instance; the prefix statement already covers them.
   return role.withoutPolicyUpdates();
+}
+
+function newRuleTargetRole(stack: Stack, id: string, namePrefix: string): iam.Role {
+  const role = new iam.Role(stack, id, {
+    description: 'cdk-cpu-first-line-support: lets the alarm rules of this stack start its workflows, nothing else',
+    assumedBy: new iam.ServicePrincipal('events.amazonaws.com', {
+      conditions: {
+        StringEquals: { 'aws:SourceAccount': stack.account },
+        ArnLike: { 'aws:SourceArn': stack.formatArn({ service: 'events', resource: 'rule', resourceName: '*' }) },
+      },
+    }),
+  });
+  const stateMachines = stack.formatArn({
+    service: 'states',
+    resource: 'stateMachine',
+    resourceName: `${namePrefix}*`,
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
+  role.addToPrincipalPolicy(new iam.PolicyStatement({
+    sid: 'StartThisStacksWorkflows',
+    actions: ['states:StartExecution'],
+    resources: [stateMachines],
+  }));
+  acceptNagFindings(role.node.findChild('DefaultPolicy'), [{
+    id: 'AwsSolutions-IAM5',
+    reason: `The wildcard only ends the name prefix of this stack's state machines (${namePrefix}*): one statement covers every instance of the stack.`,
+    // The ARN holds pseudo parameters only, which resolve the same at any time.
+    appliesTo: [`Resource::${nagFinding(stack.resolve(stateMachines))}`],
+  }]);
+  return role;
 }

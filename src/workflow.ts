@@ -26,7 +26,6 @@ import {
   writeLedgerTask,
 } from './workflow-tasks';
 
-export type { WorkflowCheck } from './workflow-tasks';
 
 /** Keep watching while the alarm stays in ALARM. */
 export interface WorkflowWatch {

@@ -771,12 +771,17 @@ describe('many instances in one stack', () => {
     expect(invoked(noSsh)).not.toContain(sshId);
   });
 
-  test('a custom notifier\'s function in another stack is left to aws-cdk-lib, which exports and imports its ARN', () => {
+  /** A custom notifier's function in one stack, and the stack of the workflows, in one app. */
+  function pagerInAnotherStack() {
     const app = new App();
     const env = { account: '123456789012', region: 'eu-west-1' };
     const other = new Stack(app, 'Notifiers', { env });
     const fn = new lambda.Function(other, 'Pager', { runtime: lambda.Runtime.NODEJS_22_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler = async () => ({})') });
-    const stack = new Stack(app, 'Workflows', { env });
+    return { fn, stack: new Stack(app, 'Workflows', { env }) };
+  }
+
+  test('a custom notifier\'s function in another stack is left to aws-cdk-lib, which exports and imports its ARN', () => {
+    const { fn, stack } = pagerInAnotherStack();
     new CpuFirstLineSupport(stack, 'Api', { instanceId: INSTANCE_ID, escalationNotifier: { bind: () => ({ handler: fn, parameters: {} }) } });
     const [machine] = Object.values<any>(templateOf(stack).findResources('AWS::StepFunctions::StateMachine'));
     const imports = Object.values<any>(machine.Properties.DefinitionSubstitutions).filter((value) => value?.['Fn::ImportValue'] !== undefined);
@@ -784,11 +789,7 @@ describe('many instances in one stack', () => {
   });
 
   test('a reference to another stack inside a join is left to aws-cdk-lib as well', () => {
-    const app = new App();
-    const env = { account: '123456789012', region: 'eu-west-1' };
-    const other = new Stack(app, 'Notifiers', { env });
-    const fn = new lambda.Function(other, 'Pager', { runtime: lambda.Runtime.NODEJS_22_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler = async () => ({})') });
-    const stack = new Stack(app, 'Workflows', { env });
+    const { fn, stack } = pagerInAnotherStack();
     const handler = lambda.Function.fromFunctionArn(stack, 'Joined', Fn.join('', [fn.functionArn]));
     new CpuFirstLineSupport(stack, 'Api', { instanceId: INSTANCE_ID, escalationNotifier: { bind: () => ({ handler, parameters: {} }) } });
     const [machine] = Object.values<any>(templateOf(stack).findResources('AWS::StepFunctions::StateMachine'));

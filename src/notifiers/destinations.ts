@@ -1,9 +1,9 @@
-import * as crypto from 'crypto';
 import { Stack, Token } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { HandlerName, NOTIFIER_FUNCTION_TIMEOUT, sharedFunction } from '../handlers';
+import { shortKey } from '../stack-scoped';
 
 /**
  * What every notifier that sends a credential to an endpoint shares: the endpoint's
@@ -58,7 +58,7 @@ export function notifierFunction(
   const stack = Stack.of(scope);
   const fn = sharedFunction(scope, { id, handler, description, timeout: NOTIFIER_FUNCTION_TIMEOUT });
   const target = { secretArn: secret.secretArn, baseUrl };
-  const destination = crypto.createHash('sha256').update(JSON.stringify(stack.resolve(target))).digest('hex').slice(0, 12).toUpperCase();
+  const destination = shortKey(JSON.stringify(stack.resolve(target)), 12);
   const variable = `${DESTINATION_ENV_PREFIX}${destination}`;
   const configured = configuredDestinations.get(fn) ?? new Set<string>();
   configuredDestinations.set(fn, configured);
