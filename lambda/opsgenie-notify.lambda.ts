@@ -1,6 +1,8 @@
 /**
  * Raises an OpsGenie alert (`POST /v2/alerts`) for the notification, using an API key read
- * from Secrets Manager.
+ * from Secrets Manager; for kind 'RESOLVED', closes the incident's alert by its alias
+ * (`POST /v2/alerts/{alias}/close?identifierType=alias`). Jira Service Management's alert API
+ * is the same API under another base URL.
  *
  * Parameters (`event.parameters`): `destination` (required: which of the function's configured
  * `{secretArn, baseUrl}` to use, see `readDestination`), `team` (blank: no responders),
@@ -45,7 +47,7 @@ const PRIORITIES = ['P1', 'P2', 'P3', 'P4', 'P5'] as const;
 export type OpsGeniePriority = (typeof PRIORITIES)[number];
 
 /** OpsGenie's field limits (characters). */
-const LIMITS = { alias: 512, description: 15_000, entity: 512, tag: 50, detailsTotal: 8_000, teamName: 100 };
+const LIMITS = { note: 25_000, alias: 512, description: 15_000, entity: 512, tag: 50, detailsTotal: 8_000, teamName: 100 };
 
 /** The OpsGenie notifier's parameters (the key's secret and the base URL are the destination's). */
 export interface OpsGenieParameters {
@@ -178,6 +180,17 @@ export function buildAlertPayload(event: NotifyEvent, parameters: OpsGenieParame
 }
 
 /**
+ * The JSON body of `POST /v2/alerts/{alias}/close?identifierType=alias`, which closes the
+ * incident's alert when the escalated incident is over (kind 'RESOLVED'). Closing is asynchronous
+ * like creating: the answer is a request ID, confirmed the same way.
+ *
+ * @see https://docs.opsgenie.com/docs/alert-api#close-alert
+ */
+export function buildClosePayload(message: IncidentMessage): Record<string, unknown> {
+  return { source: ALERT_SOURCE, note: truncate(renderPlainText(message), LIMITS.note) };
+}
+
+/**
  * Judges OpsGenie's final, non-transient answer (202 `{ result, took, requestId }`): returns
  * the request ID. A 202 only says "Request will be processed": OpsGenie creates the alert
  * asynchronously.
@@ -251,15 +264,19 @@ export const OPSGENIE_NOTIFIER: NotifierDefinition<OpsGenieParameters> = {
   handler: HANDLER,
   service: 'OpsGenie Alert API',
   readParameters: readOpsGenieParameters,
-  buildRequest: ({ event, parameters, destination, message, secret }: NotificationContext<OpsGenieParameters>): HttpRequest => ({
-    url: `${destination.baseUrl}/v2/alerts`,
-    method: 'POST',
-    headers: {
-      'Authorization': `GenieKey ${secret}`,
-      'Content-Type': 'application/json; charset=utf-8',
-    },
-    body: JSON.stringify(buildAlertPayload(event, parameters, message)),
-  }),
+  buildRequest: ({ event, parameters, destination, message, secret }: NotificationContext<OpsGenieParameters>): HttpRequest => {
+    const headers = { 'Authorization': `GenieKey ${secret}`, 'Content-Type': 'application/json; charset=utf-8' };
+    if (event.kind === 'RESOLVED') {
+      const alias = encodeURIComponent(alertAlias(event.instanceId, event.kind, event.executionId));
+      return {
+        url: `${destination.baseUrl}/v2/alerts/${alias}/close?identifierType=alias`,
+        method: 'POST',
+        headers,
+        body: JSON.stringify(buildClosePayload(message)),
+      };
+    }
+    return { url: `${destination.baseUrl}/v2/alerts`, method: 'POST', headers, body: JSON.stringify(buildAlertPayload(event, parameters, message)) };
+  },
   isTransient: isRetryableStatus,
   interpretResponse: (response) => interpretOpsGenieResponse(response),
   describeParameters: (parameters) => ({ team: parameters.team, priority: parameters.priority }),

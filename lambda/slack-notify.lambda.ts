@@ -41,6 +41,7 @@ const EMOJI: Record<NotificationKind, string> = {
   NOT_REBOOTED: ':no_entry:',
   WOULD_REBOOT: ':test_tube:',
   ESCALATION_FAILED: ':sos:',
+  RESOLVED: ':large_green_circle:',
 };
 
 /** The Slack notifier's parameters (the token's secret and the base URL are the destination's). */

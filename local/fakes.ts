@@ -183,6 +183,10 @@ export interface FakeOpsGenieAlert {
  *   deduplication"), https://support.atlassian.com/opsgenie/docs/what-is-alert-de-duplication/
  * - OpsGenie refuses a create without a `message` with 422, and expects a `GenieKey`
  *   authorization (401 otherwise).
+ * - Closing an alert by alias (`POST /v2/alerts/{alias}/close?identifierType=alias`) is also
+ *   answered 202 before it is processed; the request status then says whether an alert was
+ *   closed, or `isSuccess: false` when no alert has that alias.
+ *   https://docs.opsgenie.com/docs/alert-api#close-alert
  */
 export class FakeNotifiers {
   /** Every `chat.postMessage` Slack answered with its usual answer (not a queued one). */
@@ -194,6 +198,8 @@ export class FakeNotifiers {
    * alert, once processed (a few ms after the 202; `await settled()` first).
    */
   public readonly opsGeniePages: ReceivedRequest[] = [];
+  /** Every close-alert request OpsGenie answered, with the alias in `path`. */
+  public readonly opsGenieCloses: ReceivedRequest[] = [];
   public port = 0;
   /** What Slack answers; `{ ok: false, error }` reproduces Slack's failures. */
   public slackAnswer: Record<string, unknown> = { ok: true, ts: '1764100000.000100' };
@@ -238,6 +244,8 @@ export class FakeNotifiers {
           res.end(JSON.stringify(this.slackAnswer));
         } else if (req.url === '/v2/alerts') {
           this.createAlert(received, res);
+        } else if (req.method === 'POST' && /^\/v2\/alerts\/[^/]+\/close\?identifierType=alias$/.test(req.url ?? '')) {
+          this.closeAlert(decodeURIComponent((req.url ?? '').split('/')[3]), received, res);
         } else if (req.method === 'GET' && req.url?.startsWith('/v2/alerts/requests/')) {
           this.requestStatus(decodeURIComponent(req.url.slice('/v2/alerts/requests/'.length)), res);
         } else {
@@ -302,6 +310,27 @@ export class FakeNotifiers {
       return;
     }
     res.end(JSON.stringify({ data: { success: outcome.isSuccess, action: 'Create', isSuccess: outcome.isSuccess, status: outcome.status, alias: outcome.alias }, took: 0.0, requestId }));
+  }
+
+  /** Answers a close-alert request at once, then closes the alias's open alert asynchronously. */
+  private closeAlert(alias: string, received: Omit<ReceivedRequest, 'accepted'>, res: http.ServerResponse): void {
+    const requestId = `close-${this.opsGenieCloses.length + 1}`;
+    const authorized = /^GenieKey \S+$/.test(received.authorization ?? '');
+    this.opsGenieCloses.push({ ...received, accepted: authorized });
+    res.statusCode = authorized ? 202 : 401;
+    res.end(JSON.stringify(authorized ? { result: 'Request will be processed', took: 0.01, requestId } : { message: 'Could not authenticate', requestId }));
+    if (!authorized) return;
+    const done = new Promise<void>((resolve) => setTimeout(resolve, this.opsGenieProcessingMs)).then(() => {
+      const alert = this.alerts.get(alias);
+      if (!alert) {
+        this.processed.set(requestId, { isSuccess: false, status: 'Alert does not exist', alias });
+        return;
+      }
+      alert.open = false;
+      this.processed.set(requestId, { isSuccess: true, status: 'Closed alert', alias });
+    });
+    this.processing.add(done);
+    void done.finally(() => this.processing.delete(done));
   }
 
   /** Answers a create-alert request at once, then processes it asynchronously (see the class doc). */

@@ -121,7 +121,41 @@ export type NotificationKind =
    * nobody was paged. Sent to the recovery notifier; `undeliveredKind` is the notification that
    * was lost and `error` why. A human must look at the instance now.
    */
-  | 'ESCALATION_FAILED';
+  | 'ESCALATION_FAILED'
+  /**
+   * The incident that was escalated (UNRESPONSIVE or NOT_REBOOTED) is over: the instance passes
+   * every check again (`resolution` says whether its alarm is back to OK too). Sent to the
+   * escalation notifier, which closes or resolves the alert it raised for the incident (same
+   * execution, same alias or dedup key).
+   */
+  | 'RESOLVED';
+
+/** Why an escalated incident was resolved. */
+export type Resolution =
+  /** The instance passed every check again; its alarm was not (known to be) back to OK. */
+  | 'CHECKS_PASSED'
+  /** The instance passed every check again, and its alarm is back to OK. */
+  | 'ALARM_OK';
+
+/**
+ * The states where an execution's outcome is decided (the execution output's `outcome`), in
+ * the workflow (`src/workflow.ts`), the metrics and the command-line tool.
+ */
+export const OUTCOMES = [
+  'All good',
+  'Already handled',
+  'Paused',
+  'Recovered',
+  'Escalated',
+  'Escalated without reboot',
+  'Dry run',
+  'Escalated after error',
+  'Escalation failed',
+  'Resolved',
+] as const;
+
+/** One of {@link OUTCOMES}. */
+export type Outcome = typeof OUTCOMES[number];
 
 /** The error a Step Functions Catch hands over: `{ Error, Cause }`. */
 export interface WorkflowError {
@@ -176,6 +210,12 @@ export interface NotifyEvent {
   readonly rebootRecorded?: boolean;
   /** For kind 'ESCALATION_FAILED': the kind of the notification the escalation notifier could not deliver. */
   readonly undeliveredKind?: NotificationKind;
+  /** For kind 'RESOLVED': why the escalated incident is over. */
+  readonly resolution?: Resolution;
+  /** For kind 'RESOLVED': when the workflow found it over (ISO 8601). */
+  readonly resolvedAt?: string;
+  /** True when the execution is a fire drill (see {@link DrillInput}): the message must say so. */
+  readonly drill?: boolean;
 }
 
 /** What a notifier handler answers when the message was delivered. */
@@ -303,4 +343,46 @@ export interface ScheduleEvent {
   readonly schedule: RecheckSchedule;
   /** Re-checks start this long after the start of the previous one. */
   readonly intervalSeconds: number;
+}
+
+/**
+ * The input of an execution started as a fire drill (by the `cpu-first-line-support drill`
+ * command), instead of an alarm's state-change event.
+ *
+ * - By default a drill is a dry run that treats the checks as failed whatever they found: it
+ *   runs every check for real, decides as in an incident, and sends the "would reboot" notice,
+ *   marked as a drill. It never reboots.
+ * - With `live: true` it is an incident as if the alarm had fired: the real checks decide, and
+ *   an instance that fails them is rebooted (unless the construct is in dry run). A drill can
+ *   never force the reboot of an instance that passes its checks.
+ */
+export interface DrillInput {
+  readonly drill: {
+    /** Run as a real incident. @default false */
+    readonly live?: boolean;
+    /** Who started the drill, for the execution history. */
+    readonly requestedBy?: string;
+  };
+}
+
+/**
+ * Input of `guard.lambda.ts`, step 'RECORD', after each outcome: record the outcome as
+ * CloudWatch metrics in the embedded metric format (a log line, no API call).
+ */
+export interface RecordOutcomeEvent {
+  readonly step: 'RECORD';
+  readonly instanceId: string;
+  /** The outcome state's name, one of the workflow's `OUTCOMES` (e.g. 'Recovered'). */
+  readonly outcome: string;
+  /** When the incident started (ISO 8601). */
+  readonly incidentStartedAt: string;
+  /** Whether the instance was rebooted in this incident. */
+  readonly rebootIssued: boolean;
+  /** True for a fire drill. */
+  readonly drill: boolean;
+}
+
+/** What the guard answers to 'RECORD'. */
+export interface RecordedOutcome {
+  readonly recorded: boolean;
 }

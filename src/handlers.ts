@@ -9,7 +9,7 @@ import { HandlerOptions } from './options';
 import { shortKey, stackSingleton } from './stack-scoped';
 
 /** The handlers built into `assets/` by the projen bundler (see `.projenrc.ts`). */
-export type HandlerName = 'url-check' | 'ssh-check' | 'route53-check' | 'slack-notify' | 'opsgenie-notify' | 'guard';
+export type HandlerName = 'url-check' | 'ssh-check' | 'route53-check' | 'slack-notify' | 'opsgenie-notify' | 'pagerduty-notify' | 'teams-notify' | 'guard';
 
 /** Directory of a handler's pre-built bundle. Resolves from both `src/` and `lib/`. */
 export function handlerAssetPath(name: HandlerName): string {

@@ -3,6 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { Notifier, OpsGenieEndpoint, OpsGeniePriority } from '../src';
+import { bindNotifier } from '../src/notifiers/binding';
 
 function stack(): Stack {
   return new Stack(new App(), 'Stack', { env: { account: '123456789012', region: 'eu-west-1' } });
@@ -20,15 +21,15 @@ describe('notifier destinations', () => {
       channel: '#ops',
     }).bind(new Construct(s, 'Support'));
 
-    expect(Object.keys(config.parameters).sort()).toEqual(['channel', 'destination']);
-    expect(config.parameters.destination).toMatch(/^[0-9A-F]{12}$/);
-    expect(JSON.stringify(config.parameters)).not.toContain('secret');
-    expect(JSON.stringify(config.parameters)).not.toContain('https://');
+    expect(Object.keys(config.parameters!).sort()).toEqual(['channel', 'destination']);
+    expect(config.parameters!.destination).toMatch(/^[0-9A-F]{12}$/);
+    expect(JSON.stringify(config.parameters!)).not.toContain('secret');
+    expect(JSON.stringify(config.parameters!)).not.toContain('https://');
     expect(config.nonRetryableErrors).toEqual(['SlackApiError']);
     Template.fromStack(s).hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
         Variables: Match.objectLike({
-          [`NOTIFIER_DESTINATION_${config.parameters.destination}`]: JSON.stringify({ secretArn: TOKEN_ARN, baseUrl: 'https://slack.com/api' }),
+          [`NOTIFIER_DESTINATION_${config.parameters!.destination}`]: JSON.stringify({ secretArn: TOKEN_ARN, baseUrl: 'https://slack.com/api' }),
         }),
       },
     });
@@ -42,14 +43,14 @@ describe('notifier destinations', () => {
     const b = Notifier.slack({ botToken: token, channel: '#b' }).bind(new Construct(s, 'B'));
     const c = Notifier.slack({ botToken: other, channel: '#c', apiBaseUrl: 'https://slack-gov.com/api/' }).bind(new Construct(s, 'C'));
 
-    expect(a.handler).toBe(b.handler);
-    expect(a.handler).toBe(c.handler);
-    expect(a.handler.node.id).toBe('CpuFirstLineSupportSlackNotifier');
-    expect(a.parameters.destination).toBe(b.parameters.destination);
-    expect(c.parameters.destination).not.toBe(a.parameters.destination);
+    expect(a.handler!).toBe(b.handler);
+    expect(a.handler!).toBe(c.handler);
+    expect(a.handler!.node.id).toBe('CpuFirstLineSupportSlackNotifier');
+    expect(a.parameters!.destination).toBe(b.parameters!.destination);
+    expect(c.parameters!.destination).not.toBe(a.parameters!.destination);
     const variables = Object.values(Template.fromStack(s).findResources('AWS::Lambda::Function'))[0].Properties.Environment.Variables;
     expect(Object.keys(variables).filter((name) => name.startsWith('NOTIFIER_DESTINATION_'))).toHaveLength(2);
-    expect(JSON.parse(variables[`NOTIFIER_DESTINATION_${c.parameters.destination}`])).toEqual({ secretArn: OTHER_TOKEN_ARN, baseUrl: 'https://slack-gov.com/api' });
+    expect(JSON.parse(variables[`NOTIFIER_DESTINATION_${c.parameters!.destination}`])).toEqual({ secretArn: OTHER_TOKEN_ARN, baseUrl: 'https://slack-gov.com/api' });
   });
 
   test('OpsGenie: team and priority are parameters, the key and the endpoint are configuration; refusals are not retried', () => {
@@ -61,13 +62,13 @@ describe('notifier destinations', () => {
       endpoint: OpsGenieEndpoint.EU,
     }).bind(new Construct(s, 'Support'));
 
-    expect(config.handler.node.id).toBe('CpuFirstLineSupportOpsGenieNotifier');
-    expect(config.parameters).toEqual({ destination: expect.stringMatching(/^[0-9A-F]{12}$/), team: 'ops', priority: 'P2' });
+    expect(config.handler!.node.id).toBe('CpuFirstLineSupportOpsGenieNotifier');
+    expect(config.parameters!).toEqual({ destination: expect.stringMatching(/^[0-9A-F]{12}$/), team: 'ops', priority: 'P2' });
     expect(config.nonRetryableErrors).toEqual(['OpsGenieApiError']);
     Template.fromStack(s).hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
         Variables: Match.objectLike({
-          [`NOTIFIER_DESTINATION_${config.parameters.destination}`]: JSON.stringify({ secretArn: KEY_ARN, baseUrl: 'https://api.eu.opsgenie.com' }),
+          [`NOTIFIER_DESTINATION_${config.parameters!.destination}`]: JSON.stringify({ secretArn: KEY_ARN, baseUrl: 'https://api.eu.opsgenie.com' }),
         }),
       },
     });
@@ -79,7 +80,7 @@ describe('notifier destinations', () => {
     const config = Notifier.slack({ botToken: secret, channel: '#ops' }).bind(new Construct(s, 'Support'));
 
     const variables = Object.values(Template.fromStack(s).findResources('AWS::Lambda::Function'))[0].Properties.Environment.Variables;
-    expect(JSON.stringify(variables[`NOTIFIER_DESTINATION_${config.parameters.destination}`])).toContain('"Ref"');
+    expect(JSON.stringify(variables[`NOTIFIER_DESTINATION_${config.parameters!.destination}`])).toContain('"Ref"');
   });
 });
 
@@ -102,4 +103,36 @@ describe('notifier endpoints', () => {
       expect(() => Notifier.slack({ botToken: secretsmanager.Secret.fromSecretCompleteArn(s, 'T', TOKEN_ARN), channel: '#ops', apiBaseUrl: url }))
         .not.toThrow();
     });
+});
+
+describe('Notifier.jiraServiceManagement', () => {
+  test('is the OpsGenie notifier pointed at Jira Service Management\'s alert API for integrations', () => {
+    const s = stack();
+    const key = secretsmanager.Secret.fromSecretCompleteArn(s, 'Key', KEY_ARN);
+    const config = Notifier.jiraServiceManagement({ apiKey: key, team: 'sre', priority: OpsGeniePriority.P2 }).bind(new Construct(s, 'Support'));
+    expect(config.parameters).toEqual({ destination: expect.stringMatching(/^[0-9A-F]{12}$/), team: 'sre', priority: 'P2' });
+    expect(config.nonRetryableErrors).toEqual(['OpsGenieApiError']);
+    expect(config.handler!.node.id).toBe('CpuFirstLineSupportOpsGenieNotifier');
+    Template.fromStack(s).hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          [`NOTIFIER_DESTINATION_${config.parameters!.destination}`]: JSON.stringify({
+            secretArn: KEY_ARN, baseUrl: 'https://api.atlassian.com/jsm/ops/integration',
+          }),
+        }),
+      },
+    });
+  });
+});
+
+describe('a notifier implemented elsewhere', () => {
+  const support = () => new Construct(stack(), 'Support');
+  test.each([
+    ['nothing', {}],
+    ['a function and a topic', { handler: {} as any, topic: {} as any }],
+    ['an empty list', { notifiers: [] }],
+    ['parameters without a function', { eventBus: {} as any, parameters: { a: 'b' } }],
+  ])('returning %s from bind() fails synth, naming the prop', (_, config) => {
+    expect(() => bindNotifier(support(), { bind: () => config as any }, 'escalationNotifier')).toThrow(/^`escalationNotifier`/);
+  });
 });

@@ -11,6 +11,7 @@
  */
 import { formatUtc } from './time';
 import { NotificationKind, NotifyEvent, REBOOT_VERDICTS, RebootVerdict } from '../../src/contract';
+import { DRILL_PREFIX, LEADS, TITLE_TEMPLATES } from '../../src/notification-text';
 
 /** Marks a list item in {@link IncidentMessage.lines}. */
 export const BULLET = '• ';
@@ -339,20 +340,7 @@ export function describeDecision(kind: NotificationKind, value: unknown): string
 /** The title of a notification (at most {@link MAX_TITLE_LENGTH} characters). */
 export function buildTitle(kind: NotificationKind, instanceId: string, region: string | undefined): string {
   const instance = `EC2 instance ${truncate(instanceId, 60)}${region ? ` (${region})` : ''}`;
-  switch (kind) {
-    case 'RECOVERED':
-      return truncate(`${instance} recovered after a reboot`, MAX_TITLE_LENGTH);
-    case 'UNRESPONSIVE':
-      return truncate(`${instance} unresponsive after a reboot`, MAX_TITLE_LENGTH);
-    case 'NOT_REBOOTED':
-      return truncate(`${instance} failed its checks and was not rebooted`, MAX_TITLE_LENGTH);
-    case 'WOULD_REBOOT':
-      return truncate(`${instance} would be rebooted (dry run)`, MAX_TITLE_LENGTH);
-    case 'ESCALATION_FAILED':
-      return truncate(`PAGING FAILED: nobody was paged for ${instance}; look at it now`, MAX_TITLE_LENGTH);
-    default:
-      return truncate(`CPU first-line support failed with an error for ${instance}`, MAX_TITLE_LENGTH);
-  }
+  return truncate((TITLE_TEMPLATES[kind] ?? TITLE_TEMPLATES.ERROR).replace('{instance}', instance), MAX_TITLE_LENGTH);
 }
 
 /** An ISO timestamp as "2024-05-01 10:00:00 UTC"; the input as given when unreadable. */
@@ -387,6 +375,7 @@ const KIND_MEANINGS: Record<NotificationKind, string> = {
   NOT_REBOOTED: 'the instance failed its checks and was not rebooted',
   WOULD_REBOOT: 'dry run: the instance would have been rebooted',
   ESCALATION_FAILED: 'an earlier alert could not be delivered',
+  RESOLVED: 'the escalated incident is over',
 };
 
 /** The line naming the notification an ESCALATION_FAILED could not deliver. */
@@ -416,21 +405,19 @@ export function describeRebootStatus(rebootIssued: unknown, rebootRecorded: unkn
 
 /** The opening sentence under the title: what happened and what the reader should do. */
 function lead(kind: NotificationKind): string {
-  switch (kind) {
-    case 'RECOVERED':
-      return 'It failed its checks, was rebooted, and passes them again. No action needed.';
-    case 'UNRESPONSIVE':
-      return 'It failed its checks, was rebooted, and still fails them. A human must look at it.';
-    case 'NOT_REBOOTED':
-      return 'It failed its checks, but the workflow did not reboot it (the reboot decision below says why). A human must look at it.';
-    case 'WOULD_REBOOT':
-      return 'Dry run: it failed its checks and would have been rebooted, but nothing was done. '
-        + 'To let the workflow reboot instances, set the construct prop `dryRun` to false.';
-    case 'ESCALATION_FAILED':
-      return 'Paging FAILED: the escalation notifier could not deliver its alert, even after every retry, so nobody has been paged. '
-        + 'A human must look at the instance now.';
+  return LEADS[kind] ?? LEADS.ERROR;
+}
+
+/** What a RESOLVED notification says about why and when the incident ended. */
+export function describeResolution(resolution: unknown, resolvedAt: unknown): string[] {
+  const when = typeof resolvedAt === 'string' && !Number.isNaN(Date.parse(resolvedAt)) ? ` at ${formatTimestamp(resolvedAt)}` : '';
+  switch (resolution) {
+    case 'CHECKS_PASSED':
+      return [`Resolution: the instance passed every check again${when}.`];
+    case 'ALARM_OK':
+      return [`Resolution: the instance passed every check again and its alarm is back to OK${when}.`];
     default:
-      return 'The workflow that checks and reboots the instance stopped with an error. A human must look at the instance and the workflow.';
+      return [`Resolution: the workflow did not record why${when}.`];
   }
 }
 
@@ -448,7 +435,11 @@ export function buildIncidentMessage(event: NotifyEvent, options: MessageOptions
   const lastRun = normalizeCheckResults(event.lastRun);
 
   const lines: string[] = [lead(kind)];
-  if (kind === 'NOT_REBOOTED' || kind === 'WOULD_REBOOT') {
+  if (kind === 'RESOLVED') {
+    lines.push(...describeResolution(event.resolution, event.resolvedAt));
+    lines.push(...describeChecks(lastRun));
+    lines.push(...describeStart(event.incidentStartedAt));
+  } else if (kind === 'NOT_REBOOTED' || kind === 'WOULD_REBOOT') {
     // No reboot happened: no "before the reboot", no re-checks, no recovery time.
     lines.push(...describeDecision(kind, event.decision), ...describeAlarm(event.alarmEvent), ...describeChecks(firstRun));
     lines.push(...describeStart(event.incidentStartedAt));
@@ -489,10 +480,12 @@ export function buildIncidentMessage(event: NotifyEvent, options: MessageOptions
     lines.push(...describeDuration(kind, event, lastRun));
   }
 
+  // A drill says so first, so nobody takes it for a real incident (a live drill is one, started by hand).
+  const drill = event.drill === true;
   return {
     kind,
-    title: buildTitle(kind, instanceId, region),
-    lines,
+    title: drill ? truncate(`${DRILL_PREFIX}${buildTitle(kind, instanceId, region)}`, MAX_TITLE_LENGTH) : buildTitle(kind, instanceId, region),
+    lines: drill ? ['Fire drill: this execution was started by hand with `cpu-first-line-support drill`, not by the alarm.', ...lines] : lines,
     executionId,
     executionUrl: executionId ? executionConsoleUrl(executionId) : undefined,
   };

@@ -15,13 +15,14 @@ import { bodySnippet, DEFAULT_RETRY_POLICY, fetchWithRetry, HttpDeliveryError, H
 import { InvalidEventError } from './invalid-event-error';
 import { logDecision, REDACTED, redactError, redactText } from './log';
 import { buildIncidentMessage, failedCheckNames, IncidentMessage, readRebootDecision } from './message';
+import { LOOPBACK_HOSTS, readSecretEndpoint } from './secret-endpoint';
 import { forgetSecret, getSecretString } from './secrets';
 import { describeValue, Fields, readOneOf, requireObject, requireString } from './validate';
 import { NotificationKind, NotifyEvent, NotifyResult, RebootDecision } from '../../src/contract';
 
 /** The kinds a notifier accepts. */
 export const NOTIFICATION_KINDS: readonly NotificationKind[] = [
-  'RECOVERED', 'UNRESPONSIVE', 'ERROR', 'NOT_REBOOTED', 'WOULD_REBOOT', 'ESCALATION_FAILED',
+  'RECOVERED', 'UNRESPONSIVE', 'ERROR', 'NOT_REBOOTED', 'WOULD_REBOOT', 'ESCALATION_FAILED', 'RESOLVED',
 ];
 
 /**
@@ -48,16 +49,16 @@ export const DESTINATION_ENV_PREFIX = 'NOTIFIER_DESTINATION_';
 /** The parameters an event may no longer carry: the endpoint and secret are the function's configuration. */
 const FORBIDDEN_PARAMETERS = ['tokenSecretArn', 'apiKeySecretArn', 'secretArn', 'apiBaseUrl', 'baseUrl'];
 
-/** Host names that may be called over plain http (the local fakes); anything else must use https. */
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
-
 /** Where a notification goes, as the function's configuration says. */
 export interface Destination {
   /** The key `parameters.destination` names. */
   readonly key: string;
-  /** The ARN of the secret holding the credential for `baseUrl`. */
+  /** The ARN of the secret holding the credential for `baseUrl` (or the endpoint itself, see {@link NotifierDefinition.endpointInSecret}). */
   readonly secretArn: string;
-  /** The service's base URL, without trailing slashes. */
+  /**
+   * The service's base URL, without trailing slashes; '' for a notifier whose endpoint is the
+   * secret's value ({@link NotifierDefinition.endpointInSecret}).
+   */
   readonly baseUrl: string;
 }
 
@@ -79,6 +80,14 @@ export interface NotifierDefinition<P> {
   readonly handler: string;
   /** The service and call in error messages, e.g. 'Slack chat.postMessage'. */
   readonly service: string;
+  /**
+   * The endpoint is the secret: the secret's value is the whole URL to post to (a webhook URL
+   * that carries its own signature, such as a Teams Workflows URL with `sig=`). The destination
+   * is then `{"secretArn": ...}` without a base URL, and the secret's value is checked (an
+   * `https://` URL; plain `http://` only on a loopback host) before anything is sent. The URL,
+   * its path and each of its query values are redacted wherever they appear; logs show its host.
+   */
+  readonly endpointInSecret?: true;
   /** Reads and validates `event.parameters` (the harmless settings); throws InvalidEventError. */
   readParameters(parameters: Fields): P;
   /** The HTTP request that delivers the message. */
@@ -207,7 +216,12 @@ export function checkEndpointUrl(value: string): { url: string } | { problem: st
  * @throws InvalidEventError for an event that carries an endpoint or secret, a missing or
  * unknown destination, or a configuration that is not `{secretArn, baseUrl}` with an allowed URL
  */
-export function readDestination(handler: string, parameters: Fields, environment: Record<string, string | undefined> = process.env): Destination {
+export function readDestination(
+  handler: string,
+  parameters: Fields,
+  environment: Record<string, string | undefined> = process.env,
+  options: { readonly endpointInSecret?: boolean } = {},
+): Destination {
   const forbidden = FORBIDDEN_PARAMETERS.filter((name) => parameters[name] !== undefined);
   if (forbidden.length > 0) {
     throw new InvalidEventError(`${handler}: \`parameters.${forbidden[0]}\` is not accepted: the endpoint and its secret come from the function's configuration; name it with \`parameters.destination\``);
@@ -229,6 +243,13 @@ export function readDestination(handler: string, parameters: Fields, environment
     config = undefined;
   }
   const secretArn = typeof config?.secretArn === 'string' ? config.secretArn.trim() : '';
+  if (options.endpointInSecret === true) {
+    // The secret's value is the endpoint: a base URL beside it would be a second, unused endpoint.
+    if (secretArn === '' || config?.baseUrl !== undefined) {
+      throw new InvalidEventError(`${handler}: ${variable} must be JSON {"secretArn": "..."} (the endpoint is the secret's value, no baseUrl)`);
+    }
+    return { key, secretArn, baseUrl: '' };
+  }
   const baseUrl = typeof config?.baseUrl === 'string' ? config.baseUrl.trim() : '';
   if (secretArn === '' || baseUrl === '') {
     throw new InvalidEventError(`${handler}: ${variable} must be JSON {"secretArn": "...", "baseUrl": "https://..."}`);
@@ -270,9 +291,22 @@ export async function deliverNotification<P>(
 ): Promise<NotifyResult> {
   const { event, parameters: rawParameters } = validateNotifyEvent(definition.handler, value);
   const parameters = definition.readParameters(rawParameters);
-  const destination = readDestination(definition.handler, rawParameters, options.environment ?? process.env);
+  const environment = options.environment ?? process.env;
+  const destination = readDestination(definition.handler, rawParameters, environment, { endpointInSecret: definition.endpointInSecret });
   const secret = await getSecretString(destination.secretArn);
-  const redact = (text: string): string => redactText(text.split(secret).join(REDACTED));
+  let endpoint: { url: URL; parts: string[] } | undefined;
+  if (definition.endpointInSecret) {
+    try {
+      endpoint = readSecretEndpoint(definition.handler, destination.secretArn, secret);
+    } catch (error) {
+      forgetSecret(destination.secretArn);
+      logDecision(definition.handler, 'not-delivered', { kind: event.kind, instanceId: event.instanceId, destination: destination.key, error: errorName(error), message: errorMessage(error) });
+      throw error;
+    }
+  }
+  // An endpoint that is the secret is never shown, nor its path, query or signature alone.
+  const secretForms = [secret, ...(endpoint?.parts ?? [])];
+  const redact = (text: string): string => redactText(secretForms.reduce((result, form) => result.split(form).join(REDACTED), text));
   const message = buildIncidentMessage(event);
   const request = definition.buildRequest({ event, parameters, destination, message, secret });
   const logFields = {
@@ -280,7 +314,7 @@ export async function deliverNotification<P>(
     instanceId: event.instanceId,
     executionId: event.executionId,
     destination: destination.key,
-    baseUrl: destination.baseUrl,
+    ...(endpoint ? { host: endpoint.url.host } : { baseUrl: destination.baseUrl }),
     failedFirst: failedCheckNames(event.firstRun),
     failedLast: failedCheckNames(event.lastRun),
     rebootVerdict: event.decision?.verdict,

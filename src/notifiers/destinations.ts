@@ -45,7 +45,8 @@ const configuredDestinations = new WeakMap<lambda.IFunction, Set<string>>();
  * The stack's one function for a notifier handler, configured with one more destination: the
  * endpoint and the secret to send to it, as an environment variable
  * `NOTIFIER_DESTINATION_<key>` = `{"secretArn": ..., "baseUrl": ...}` (a reference, never the
- * secret value). The function may read `secret`. Returns the function and the destination's
+ * secret value). Without `baseUrl` the secret's value is the endpoint itself (a signed webhook
+ * URL) and the variable is `{"secretArn": ...}` only. The function may read `secret`. Returns the function and the destination's
  * key, which the workflow passes as `parameters.destination`: whoever invokes the function can
  * only pick one of its configured destinations, never send the credential elsewhere.
  *
@@ -53,11 +54,11 @@ const configuredDestinations = new WeakMap<lambda.IFunction, Set<string>>();
  * notifiers in one stack share the function and the same destination is configured once.
  */
 export function notifierFunction(
-  scope: Construct, id: string, handler: HandlerName, description: string, secret: secretsmanager.ISecret, baseUrl: string,
+  scope: Construct, id: string, handler: HandlerName, description: string, secret: secretsmanager.ISecret, baseUrl: string | undefined,
 ): { readonly fn: lambda.IFunction; readonly destination: string } {
   const stack = Stack.of(scope);
   const fn = sharedFunction(scope, { id, handler, description, timeout: NOTIFIER_FUNCTION_TIMEOUT });
-  const target = { secretArn: secret.secretArn, baseUrl };
+  const target = baseUrl !== undefined ? { secretArn: secret.secretArn, baseUrl } : { secretArn: secret.secretArn };
   const destination = shortKey(JSON.stringify(stack.resolve(target)), 12);
   const variable = `${DESTINATION_ENV_PREFIX}${destination}`;
   const configured = configuredDestinations.get(fn) ?? new Set<string>();

@@ -446,3 +446,41 @@ describe('opsgenie-notify for the kinds without a reboot', () => {
     expect(lastAlert().details).toMatchObject({ rebootVerdict: 'NO_ADDRESS', rebootReason: reason });
   });
 });
+
+describe('opsgenie-notify closes the incident\'s alert when it is resolved', () => {
+  test('RESOLVED closes the alert by the incident\'s alias, with a note saying why, and confirms the request', async () => {
+    const result = await handler(event({ kind: 'RESOLVED', resolution: 'ALARM_OK', resolvedAt: '2024-05-01T10:40:00.000Z' }));
+
+    expect(result).toEqual({ delivered: true, notifier: 'opsgenie', reference: ACCEPTED.requestId });
+    const [request] = posts();
+    expect(request.url).toBe(`/v2/alerts/${encodeURIComponent(INCIDENT_ALIAS)}/close?identifierType=alias`);
+    expect(request.headers.authorization).toBe(`GenieKey ${API_KEY}`);
+    const body = JSON.parse(request.body);
+    expect(body.source).toBe('cdk-cpu-first-line-support');
+    expect(body.note).toMatch(new RegExp(`^RESOLVED: EC2 instance ${INSTANCE_ID}.* is healthy again after its escalation`));
+    expect(body.note).toMatch(/passed every check again and its alarm is back to OK at 2024-05-01 10:40:00 UTC/);
+    // Only the request's status was asked for: no alert was created.
+    expect(opsgenie.requests.filter((r) => r.method === 'GET')).toHaveLength(1);
+  });
+
+  test('the alias closed is the one the escalation created for the same execution', async () => {
+    await handler(event({ kind: 'UNRESPONSIVE' }));
+    await handler(event({ kind: 'RESOLVED', resolution: 'CHECKS_PASSED' }));
+    const [create, close] = posts();
+    expect(close.url).toBe(`/v2/alerts/${encodeURIComponent(JSON.parse(create.body).alias)}/close?identifierType=alias`);
+  });
+
+  test('a close that OpsGenie processed and refused (no such alert) is OpsGenieApiError, not retried', async () => {
+    opsgenie.respondWith((request, response) => {
+      if (request.method === 'GET') {
+        sendJson(response, 200, { data: { success: false, action: 'Close', isSuccess: false, status: 'Alert does not exist' }, took: 0.01 });
+      } else {
+        sendJson(response, 202, ACCEPTED);
+      }
+    });
+    await expect(handler(event({ kind: 'RESOLVED', resolution: 'CHECKS_PASSED' }))).rejects.toMatchObject({
+      name: 'OpsGenieApiError',
+      message: expect.stringMatching(/Alert does not exist/),
+    });
+  });
+});

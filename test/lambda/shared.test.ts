@@ -195,12 +195,12 @@ describe('validateNotifyEvent', () => {
   };
 
   test('accepts every kind, including NOT_REBOOTED, WOULD_REBOOT and ESCALATION_FAILED, in any case', () => {
-    expect(NOTIFICATION_KINDS).toEqual(['RECOVERED', 'UNRESPONSIVE', 'ERROR', 'NOT_REBOOTED', 'WOULD_REBOOT', 'ESCALATION_FAILED']);
+    expect(NOTIFICATION_KINDS).toEqual(['RECOVERED', 'UNRESPONSIVE', 'ERROR', 'NOT_REBOOTED', 'WOULD_REBOOT', 'ESCALATION_FAILED', 'RESOLVED']);
     expect(validateNotifyEvent('h', { ...BASE, kind: 'not_rebooted' }).event.kind).toBe('NOT_REBOOTED');
     expect(validateNotifyEvent('h', { ...BASE, kind: 'WOULD_REBOOT' }).event.kind).toBe('WOULD_REBOOT');
     expect(validateNotifyEvent('h', { ...BASE, kind: 'escalation_failed' }).event.kind).toBe('ESCALATION_FAILED');
     expect(() => validateNotifyEvent('h', { ...BASE, kind: 'REBOOTED' })).toThrow(
-      'h: `kind` must be one of "RECOVERED", "UNRESPONSIVE", "ERROR", "NOT_REBOOTED", "WOULD_REBOOT", "ESCALATION_FAILED", got "REBOOTED"',
+      'h: `kind` must be one of "RECOVERED", "UNRESPONSIVE", "ERROR", "NOT_REBOOTED", "WOULD_REBOOT", "ESCALATION_FAILED", "RESOLVED", got "REBOOTED"',
     );
   });
 

@@ -317,7 +317,7 @@ describe('slack-notify against a local Slack API', () => {
       new InvalidEventError('slack-notify: `parameters.channel` must be a non-empty string, got ""'),
     );
     await expect(handler(event({ kind: 'PANIC' as any }))).rejects.toThrow(
-      'slack-notify: `kind` must be one of "RECOVERED", "UNRESPONSIVE", "ERROR", "NOT_REBOOTED", "WOULD_REBOOT", "ESCALATION_FAILED", got "PANIC"',
+      'slack-notify: `kind` must be one of "RECOVERED", "UNRESPONSIVE", "ERROR", "NOT_REBOOTED", "WOULD_REBOOT", "ESCALATION_FAILED", "RESOLVED", got "PANIC"',
     );
     expect(secretsMock.commandCalls(GetSecretValueCommand)).toHaveLength(0);
   });
