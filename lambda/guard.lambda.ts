@@ -14,11 +14,15 @@
  * - 'SCHEDULE', after each re-check: the next re-check starts one interval after the start of
  *   the previous one (at once when that time has passed), never after the deadline; once the
  *   deadline has passed, the workflow escalates. The deadline is a clock, not a count.
+ * - 'RECORD', after each outcome: records the outcome as CloudWatch metrics in the embedded
+ *   metric format (one log line, no API call; see `src/metric-names.ts`). A fire drill records
+ *   no metric: it only logs what it would have recorded.
  *
  * A malformed event throws InvalidEventError.
  */
 import { findDescribedInstance, isNoAddressReason, PAUSE_TAG_KEY, toInstanceView } from './shared/instance-address';
 import { logDecision } from './shared/log';
+import { outcomeDocument, outcomeMetricValues, writeEmf } from './shared/metrics';
 import { formatUtc } from './shared/time';
 import {
   CheckResult,
@@ -31,8 +35,11 @@ import {
   RebootDecision,
   RebootGuardEvent,
   RecheckSchedule,
+  RecordedOutcome,
+  RecordOutcomeEvent,
   ScheduleEvent,
 } from '../src/contract';
+import { RECORDED_OUTCOMES } from '../src/metric-names';
 import { invalid, readBoolean, readInteger, readOneOf, requireObject, requireString } from './shared/validate';
 
 const HANDLER = 'guard';
@@ -48,10 +55,10 @@ const MAX_TAG_VALUE_LENGTH = 256;
 const MAX_SECONDS = 400 * 86_400;
 
 /** A validated guard event. */
-export type GuardEvent = InspectEvent | RebootGuardEvent | ScheduleEvent;
+export type GuardEvent = InspectEvent | RebootGuardEvent | ScheduleEvent | RecordOutcomeEvent;
 
 /** What the guard answers. */
-export type GuardAnswer = Inspection | RebootDecision | RecheckSchedule;
+export type GuardAnswer = Inspection | RebootDecision | RecheckSchedule | RecordedOutcome;
 
 /**
  * The event's `lookup`, the whole `DescribeInstances` answer of the SDK integration (so that a
@@ -78,6 +85,22 @@ function readEpochMs(fields: Record<string, unknown>, field: string): number {
   return value;
 }
 
+/** The fields of a 'RECORD' event; `outcome` in the spelling of the workflow's outcomes. */
+function readRecordEvent(fields: Record<string, unknown>, instanceId: string): RecordOutcomeEvent {
+  const incidentStartedAt = requireString(HANDLER, fields, 'incidentStartedAt');
+  if (Number.isNaN(Date.parse(incidentStartedAt))) {
+    throw invalid(HANDLER, 'incidentStartedAt', 'must be a time in ISO 8601', incidentStartedAt);
+  }
+  return {
+    step: 'RECORD',
+    instanceId,
+    outcome: readOneOf(HANDLER, fields, 'outcome', RECORDED_OUTCOMES),
+    incidentStartedAt,
+    rebootIssued: readBoolean(HANDLER, fields, 'rebootIssued'),
+    drill: readBoolean(HANDLER, fields, 'drill'),
+  };
+}
+
 /**
  * Validates the event.
  *
@@ -85,8 +108,11 @@ function readEpochMs(fields: Record<string, unknown>, field: string): number {
  */
 export function readGuardEvent(event: unknown): GuardEvent {
   const fields = requireObject(HANDLER, event);
-  const step = readOneOf(HANDLER, fields, 'step', ['INSPECT', 'REBOOT', 'SCHEDULE'] as const);
+  const step = readOneOf(HANDLER, fields, 'step', ['INSPECT', 'REBOOT', 'SCHEDULE', 'RECORD'] as const);
   const instanceId = requireString(HANDLER, fields, 'instanceId');
+  if (step === 'RECORD') {
+    return readRecordEvent(fields, instanceId);
+  }
   if (step === 'INSPECT') {
     return {
       step,
@@ -242,8 +268,30 @@ export function decideReboot(event: RebootGuardEvent, nowMs: number): RebootDeci
   };
 }
 
+/**
+ * Answers 'RECORD' at `nowMs`: writes the outcome's metrics as one EMF log line. A drill, and an
+ * outcome that records no metric ('Already handled'), write one ordinary log line instead, naming
+ * the metrics a drill would have recorded. Answers whether metrics were recorded.
+ */
+export function recordOutcome(event: RecordOutcomeEvent, nowMs: number): RecordedOutcome {
+  const { instanceId, outcome, incidentStartedAt, rebootIssued, drill } = event;
+  const report = { outcome, rebootIssued, incidentStartedAtMs: Date.parse(incidentStartedAt) };
+  const properties = { level: 'INFO', handler: HANDLER, decision: 'RECORDED', step: event.step, outcome, incidentStartedAt, rebootIssued };
+  const document = drill ? undefined : outcomeDocument(instanceId, report, nowMs, properties);
+  if (document === undefined) {
+    const wouldRecord = outcomeMetricValues(report, nowMs).map(({ name, value }) => `${name}=${value}`);
+    logDecision(HANDLER, drill ? 'DRILL_NOT_RECORDED' : 'NOTHING_TO_RECORD', { step: event.step, instanceId, outcome, drill, wouldRecord });
+    return { recorded: false };
+  }
+  writeEmf(document);
+  return { recorded: true };
+}
+
 /** Runs the guard for a validated event at `nowMs` (the guard's clock). */
 export function runGuard(event: GuardEvent, nowMs: number = Date.now()): GuardAnswer {
+  if (event.step === 'RECORD') {
+    return recordOutcome(event, nowMs);
+  }
   if (event.step === 'INSPECT') {
     const answer = inspect(event, nowMs);
     const { state, paused, found } = answer.instance;

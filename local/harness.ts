@@ -17,9 +17,11 @@ import { FakeAlarm, FakeLockTable, statesRuntimeError } from './fake-aws';
 import './polyfills';
 import { readGuardEvent, runGuard } from '../lambda/guard.lambda';
 import { handler as opsGenieNotify } from '../lambda/opsgenie-notify.lambda';
+import { handler as pagerDutyNotify } from '../lambda/pagerduty-notify.lambda';
 import { handler as route53Check } from '../lambda/route53-check.lambda';
 import { handler as slackNotify } from '../lambda/slack-notify.lambda';
 import { handler as sshCheck } from '../lambda/ssh-check.lambda';
+import { handler as teamsNotify } from '../lambda/teams-notify.lambda';
 import { handler as urlCheck } from '../lambda/url-check.lambda';
 import { CpuFirstLineSupport } from '../src';
 import { OUTCOMES } from '../src/workflow';
@@ -39,6 +41,8 @@ export const HANDLERS_BY_FUNCTION_ID: Record<string, LocalHandler> = {
   CpuFirstLineSupportRoute53Check: route53Check,
   CpuFirstLineSupportSlackNotifier: slackNotify,
   CpuFirstLineSupportOpsGenieNotifier: opsGenieNotify,
+  CpuFirstLineSupportPagerDutyNotifier: pagerDutyNotify,
+  CpuFirstLineSupportTeamsNotifier: teamsNotify,
   CpuFirstLineSupportGuard: async (event) => runGuard(readGuardEvent(event)),
 };
 
@@ -117,9 +121,8 @@ export function renderWorkflow(construct: CpuFirstLineSupport): RenderedWorkflow
 
   const functionsByArn: Record<string, lambda.IFunction> = {};
   const environment: Record<string, string> = {};
-  for (const fn of [construct.urlCheckFunction, construct.sshCheckFunction, construct.route53CheckFunction,
-    construct.recoveryFunction, construct.escalationFunction, construct.guardFunction]) {
-    if (!fn) continue;
+  // Every function of the stack: the construct's checks, guard and notifiers (several for `Notifier.all()`).
+  for (const fn of stack.node.findAll().filter((c): c is lambda.Function => c instanceof lambda.Function)) {
     const fnLogicalId = stack.getLogicalId(fn.node.defaultChild as CfnResource);
     functionsByArn[functionArn(fnLogicalId)] = fn;
     // Lambda hands each function its environment variables; here they share the process.
@@ -156,6 +159,12 @@ export interface RunOptions {
   readonly msPerWaitSecond?: number;
   /** Replaces the real handler of a function, by the function's construct ID (e.g. to make it throw). */
   readonly handlerOverrides?: Record<string, LocalHandler>;
+  /**
+   * Where the workflow's own notifications go: SNS publishes and EventBridge events, as the
+   * Step Functions integrations pass them. Throw from `publish` or `putEvents` to make the
+   * service fail. @default - recorded in the report
+   */
+  readonly notificationServices?: NotificationServices;
   /** Called for every Lambda invocation, before the handler. */
   readonly onInvoke?: (functionId: string, event: any) => void;
   /**
@@ -208,6 +217,39 @@ export interface TimelineEntry {
   readonly output?: any;
 }
 
+/**
+ * Stand-ins for Amazon SNS and EventBridge as the Step Functions integrations call them
+ * (https://docs.aws.amazon.com/step-functions/latest/dg/connect-sns.html,
+ * https://docs.aws.amazon.com/step-functions/latest/dg/connect-eventbridge.html): `publish`
+ * answers `{ MessageId }`; `putEvents` answers `{ Entries: [{ EventId }], FailedEntryCount: 0 }`,
+ * and the integration fails the task with `EventBridge.FailedEntry` when an entry failed.
+ */
+export class NotificationServices {
+  /** Every `Publish` request: TopicArn, Subject, Message, MessageStructure, MessageAttributes. */
+  public readonly published: any[] = [];
+  /** Every entry of every `PutEvents` request: EventBusName, Source, DetailType, Detail. */
+  public readonly events: any[] = [];
+  /** When set, every `PutEvents` entry fails with this error code (the answer's `ErrorCode`). */
+  public failEntries?: string;
+
+  public async publish(input: any): Promise<any> {
+    if (typeof input.Message !== 'string') {
+      throw Object.assign(new Error('Invalid parameter: Message must be a string'), { name: 'SNS.InvalidParameterException' });
+    }
+    this.published.push(input);
+    return { MessageId: `msg-${this.published.length}` };
+  }
+
+  public async putEvents(input: any): Promise<any> {
+    if (this.failEntries !== undefined) {
+      throw Object.assign(new Error(`${this.failEntries}: the entry was not put`), { name: 'EventBridge.FailedEntry' });
+    }
+    const entries = (input.Entries ?? []) as any[];
+    this.events.push(...entries);
+    return { Entries: entries.map((_, i) => ({ EventId: `event-${this.events.length - entries.length + i + 1}` })), FailedEntryCount: 0 };
+  }
+}
+
 /** What happened in one local execution. */
 export interface RunReport {
   readonly status: 'SUCCEEDED' | 'FAILED';
@@ -229,6 +271,8 @@ export interface RunReport {
   readonly durationMs: number;
   /** Every event the local runner logged. */
   readonly events: any[];
+  /** What the workflow published to SNS and put on EventBridge itself. */
+  readonly notificationServices: NotificationServices;
 }
 
 /** The local task resource that stands in for a Wait state (see `localDefinition`). */
@@ -285,6 +329,7 @@ export async function runWorkflow(construct: CpuFirstLineSupport, options: RunOp
   const locks = options.locks ?? new FakeLockTable();
   const clock = options.clock ?? new SimulatedClock();
   const alarm = options.alarm ?? new FakeAlarm(clock);
+  const services = options.notificationServices ?? new NotificationServices();
   const states = allStates(definition);
   const msPerWaitSecond = options.msPerWaitSecond ?? 1;
   let lambdaInvocations = 0;
@@ -342,6 +387,10 @@ export async function runWorkflow(construct: CpuFirstLineSupport, options: RunOp
     } else if (resource.startsWith('arn:aws:lambda:')) {
       // A Lambda task with `payloadResponseOnly`: the function's answer is the result.
       taskResourceLocalHandlers[name] = invokeFunction(name, resource);
+    } else if (resource.endsWith(':states:::sns:publish')) {
+      taskResourceLocalHandlers[name] = async (input: any) => services.publish(input);
+    } else if (resource.endsWith(':states:::events:putEvents')) {
+      taskResourceLocalHandlers[name] = async (input: any) => services.putEvents(input);
     } else if (resource.endsWith(':states:::aws-sdk:cloudwatch:describeAlarms')) {
       taskResourceLocalHandlers[name] = async (input: any) => alarm.describeAlarms(input);
     } else if (resource.includes(':states:::aws-sdk:')) {
@@ -432,6 +481,7 @@ export async function runWorkflow(construct: CpuFirstLineSupport, options: RunOp
     stateTransitions: entered.length,
     durationMs: Date.now() - startTime.getTime(),
     events,
+    notificationServices: services,
   };
 }
 

@@ -7,10 +7,10 @@ import { App, Duration, Stack } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { SimulatedClock } from './clock';
 import { FakeAlarm, FakeLockTable } from './fake-aws';
-import { awsError, FakeInstance, FakeNotifiers, InstanceHealth, mockAws, ReceivedRequest } from './fakes';
-import { ExecutionRegistry, LocalHandler, RunReport, runWorkflow } from './harness';
+import { awsError, FakeInstance, FakeNotifiers, FakeOpsGenieAlert, InstanceHealth, mockAws, ReceivedRequest } from './fakes';
+import { ExecutionRegistry, LocalHandler, NotificationServices, RunReport, runWorkflow } from './harness';
 import { clearSecretCache } from '../lambda/shared/secrets';
-import { CpuFirstLineSupport, CpuFirstLineSupportProps, Notifier, OpsGenieEndpoint, OpsGeniePriority, UrlCheckProtocol } from '../src';
+import { CpuFirstLineSupport, CpuFirstLineSupportProps, INotifier, Notifier, OpsGenieEndpoint, OpsGeniePriority, UrlCheckProtocol } from '../src';
 
 export const INSTANCE_ID = 'i-0123456789abcdef0';
 export const HEALTH_CHECK_ID = 'abcdef01-2345-6789-abcd-ef0123456789';
@@ -54,6 +54,14 @@ export interface Scenario {
   readonly alarmSpacingMs?: number;
   /** How long the CPU alarm stays in ALARM after it fired, in simulated seconds. @default 0 */
   readonly alarmSeconds?: number;
+  /** The execution's input, e.g. a drill's; the alarm's state-change event by default. */
+  readonly input?: unknown;
+  /** Another escalation notifier than the fake OpsGenie. */
+  readonly escalation?: (stack: Stack, opsGenieBaseUrl: string) => INotifier;
+  /** Another recovery notifier than the fake Slack. */
+  readonly recovery?: (stack: Stack) => INotifier;
+  /** Where the workflow's own SNS messages and EventBridge events go. @default - recorded in the report */
+  readonly notificationServices?: NotificationServices;
   /** What happens to the instance after some simulated seconds: it hangs, or someone tags it. */
   readonly later?: { readonly afterSeconds: number; readonly health?: InstanceHealth; readonly tags?: Record<string, string> };
   /** Replaces handlers by function construct ID, e.g. to make one throw. */
@@ -91,6 +99,10 @@ export interface ScenarioResult {
   readonly opsGenieAlerts: ReceivedRequest[];
   /** OpsGenie alerts that notified someone (one per open alias). */
   readonly opsGeniePages: ReceivedRequest[];
+  /** Every close-alert request OpsGenie answered. */
+  readonly opsGenieCloses: ReceivedRequest[];
+  /** Every alert OpsGenie holds at the end, by alias (open and closed). */
+  readonly opsGenieAlertsByAlias: ReadonlyMap<string, FakeOpsGenieAlert>;
   /** Everything the handlers logged. */
   readonly logs: string[];
   /** Real milliseconds per simulated second of waiting. */
@@ -115,9 +127,16 @@ export const SCENARIOS: Scenario[] = [
 ];
 
 /** The example stack: one instance, all three checks, Slack for recoveries and OpsGenie for escalations. */
-export function exampleStack(instance: FakeInstance, notifiers: FakeNotifiers, props: Partial<CpuFirstLineSupportProps> = {}) {
+export function exampleStack(
+  instance: FakeInstance, notifiers: FakeNotifiers, props: Partial<CpuFirstLineSupportProps> = {},
+  replace: Pick<Scenario, 'escalation' | 'recovery'> = {},
+) {
   const app = new App();
   const stack = new Stack(app, 'ExampleStack', { env: { account: '123456789012', region: 'us-east-1' } });
+  const replaced: Partial<CpuFirstLineSupportProps> = {
+    ...(replace.escalation ? { escalationNotifier: replace.escalation(stack, notifiers.opsGenieBaseUrl) } : {}),
+    ...(replace.recovery ? { recoveryNotifier: replace.recovery(stack) } : {}),
+  };
   const support = new CpuFirstLineSupport(stack, 'Api', {
     instanceId: INSTANCE_ID,
     healthCheckId: HEALTH_CHECK_ID,
@@ -134,6 +153,9 @@ export function exampleStack(instance: FakeInstance, notifiers: FakeNotifiers, p
       priority: OpsGeniePriority.P2,
       endpoint: OpsGenieEndpoint.custom(notifiers.opsGenieBaseUrl),
     }),
+    // Four watch or follow-up cycles: an instance that stays hung is followed for 20 minutes, not 6 hours.
+    watch: { maxDuration: Duration.minutes(20) },
+    ...replaced,
     ...props,
   });
   return { stack, support };
@@ -184,7 +206,7 @@ export async function playScenario(scenario: Scenario, msPerSecond = 10): Promis
     const httpsCheck = scenario.https
       ? { urlCheck: { protocol: UrlCheckProtocol.HTTPS, port: instance.httpsPort, path: '/health', timeout: Duration.seconds(2) } }
       : {};
-    const { stack, support } = exampleStack(instance, notifiers, { ...httpsCheck, ...scenario.props });
+    const { stack, support } = exampleStack(instance, notifiers, { ...httpsCheck, ...scenario.props }, scenario);
     if (scenario.later) {
       const { afterSeconds, health } = scenario.later;
       laterTimer = setTimeout(() => {
@@ -197,7 +219,16 @@ export async function playScenario(scenario: Scenario, msPerSecond = 10): Promis
     }
     const reports = await Promise.all(Array.from({ length: scenario.concurrentAlarms ?? 1 }, async (_, i) => {
       await new Promise((resolve) => setTimeout(resolve, i * (scenario.alarmSpacingMs ?? 0)));
-      return runWorkflow(support, { msPerWaitSecond: msPerSecond, registry, locks, clock, alarm, handlerOverrides });
+      return runWorkflow(support, {
+        msPerWaitSecond: msPerSecond,
+        registry,
+        locks,
+        clock,
+        alarm,
+        handlerOverrides,
+        input: scenario.input,
+        notificationServices: scenario.notificationServices,
+      });
     }));
     return {
       scenario,
@@ -208,6 +239,8 @@ export async function playScenario(scenario: Scenario, msPerSecond = 10): Promis
       slackMessages: notifiers.slackMessages,
       opsGenieAlerts: notifiers.opsGenieAlerts,
       opsGeniePages: notifiers.opsGeniePages,
+      opsGenieCloses: notifiers.opsGenieCloses,
+      opsGenieAlertsByAlias: notifiers.opsGenieAlertsByAlias,
       logs,
       msPerSecond,
       stack,

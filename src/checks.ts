@@ -5,10 +5,12 @@ import { Construct } from 'constructs';
 import { placeholder } from './definition';
 import { CHECK_FUNCTION_TIMEOUT, sharedFunction } from './handlers';
 import { InstanceAddress, SshCheckOptions, UrlCheckOptions, UrlCheckProtocol } from './options';
-import { WorkflowCheck } from './workflow-tasks';
+import { WorkflowCheck } from './workflow-checks';
 
 /** What the checks are given: the construct's check props. */
 export interface ChecksProps {
+  /** The instance, whose security groups then admit the check functions that reach its private address in `vpc`. */
+  readonly instance?: ec2.IInstance;
   readonly urlCheck?: UrlCheckOptions;
   readonly sshCheck?: SshCheckOptions;
   readonly healthCheckId?: string;
@@ -38,6 +40,11 @@ export function createChecks(scope: Construct, props: ChecksProps): Checks {
     urlCheckFunction = checkFunction(scope, 'CpuFirstLineSupportUrlCheck', 'url-check',
       'cdk-cpu-first-line-support: answers whether an instance serves a URL', props);
     const protocol = url.protocol ?? UrlCheckProtocol.HTTP;
+    const port = url.port ?? (protocol === UrlCheckProtocol.HTTPS ? 443 : 80);
+    // A URL of its own may name another host (a load balancer): only the instance's own address is opened.
+    if (url.url === undefined) {
+      admitCheck(props, urlCheckFunction, port, url.address, 'URL check');
+    }
     checks.push({
       kind: 'url',
       title: 'URL',
@@ -46,7 +53,7 @@ export function createChecks(scope: Construct, props: ChecksProps): Checks {
         instanceId: placeholder('InstanceId'),
         ...(url.url !== undefined ? { url: placeholder('UrlCheckUrl') } : {}),
         protocol,
-        port: url.port ?? (protocol === UrlCheckProtocol.HTTPS ? 443 : 80),
+        port,
         path: url.path ?? '/',
         addressType: url.address ?? InstanceAddress.PUBLIC_IP,
         method: (url.method ?? 'GET').toUpperCase(),
@@ -71,6 +78,7 @@ export function createChecks(scope: Construct, props: ChecksProps): Checks {
   if (ssh.enabled ?? true) {
     sshCheckFunction = checkFunction(scope, 'CpuFirstLineSupportSshCheck', 'ssh-check',
       'cdk-cpu-first-line-support: answers whether an instance completes an SSH handshake', props);
+    admitCheck(props, sshCheckFunction, ssh.port ?? 22, ssh.address, 'SSH check');
     checks.push({
       kind: 'ssh',
       title: 'SSH',
@@ -96,4 +104,18 @@ function checkFunction(scope: Construct, id: string, handler: 'url-check' | 'ssh
     vpc: props.vpc,
     vpcSubnets: props.vpcSubnets,
   });
+}
+
+/**
+ * Admits a check function in the VPC to `instance` on the check's port, when the check connects
+ * to the instance's private address. A security group that names another as its source admits
+ * the private addresses of that group's network interfaces only: a check of the public address
+ * reaches the instance through a NAT gateway, whose address no security group rule here can name.
+ *
+ * @see https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html#security-group-referencing
+ */
+function admitCheck(props: ChecksProps, fn: ec2.IConnectable, port: number, address: InstanceAddress | undefined, check: string): void {
+  if (props.instance && props.vpc && address === InstanceAddress.PRIVATE_IP) {
+    props.instance.connections.allowFrom(fn, ec2.Port.tcp(port), `cdk-cpu-first-line-support ${check}`);
+  }
 }

@@ -1,11 +1,8 @@
 import { Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as route53 from 'aws-cdk-lib/aws-route53';
-import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { healthCheckArn, instanceArn } from './arns';
@@ -14,158 +11,14 @@ import { watchExecutions } from './execution-failures';
 import { guardFunction } from './guard';
 import { useHandlerOptions } from './handlers';
 import { incidentLocks } from './incident-locks';
-import { INotifier, NotifierConfig } from './notifiers/notifier';
-import {
-  CpuAlarmOptions,
-  HandlerOptions,
-  RebootBudget,
-  RecheckOptions,
-  SshCheckOptions,
-  UrlCheckOptions,
-  WatchOptions,
-} from './options';
+import { outcomeMetric } from './metrics';
+import { bindNotifier, notificationTargets } from './notifiers/binding';
+import { CpuFirstLineSupportProps } from './props';
 import { workflowRole } from './role';
 import { rebootBudget, recheckPolicy, watchPolicy } from './settings';
 import { workflowStateMachine } from './state-machine';
-import { alarmRule, cpuAlarm } from './trigger';
-import { validateProps } from './validation';
-
-/** Properties of a `CpuFirstLineSupport`. */
-export interface CpuFirstLineSupportProps {
-  /**
-   * The ID of the EC2 instance to watch, check and, if needed, reboot, such as
-   * `i-0123456789abcdef0`. The instance must be in the stack's account and region.
-   */
-  readonly instanceId: string;
-
-  /**
-   * Who is told when the instance is still unhealthy after the reboot, or when the
-   * workflow itself fails. Usually `Notifier.opsGenie(...)`.
-   */
-  readonly escalationNotifier: INotifier;
-
-  /**
-   * Who is told that the instance failed its checks and recovered after a reboot.
-   * Usually `Notifier.slack(...)`.
-   *
-   * @default - no message; the recovery is visible in the execution history only
-   */
-  readonly recoveryNotifier?: INotifier;
-
-  /**
-   * The ID of a Route 53 health check that watches the instance. When set, every run
-   * checks its status with `GetHealthCheckStatus`, judged as Route 53 judges it: healthy
-   * while more than 18% of the checkers report healthy.
-   *
-   * @default - no Route 53 check
-   * @see https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-failover-determining-health-of-endpoints.html
-   */
-  readonly healthCheckId?: string;
-
-  /**
-   * The Route 53 health check that watches the instance, as a construct: the same as
-   * `healthCheckId` with `healthCheck.healthCheckId`. Set one or the other.
-   *
-   * @default - no Route 53 check
-   */
-  readonly healthCheck?: route53.IHealthCheck;
-
-  /**
-   * The URL check.
-   *
-   * @default - `GET http://<public IP>:80/`, healthy on 200-399 within 10 seconds
-   */
-  readonly urlCheck?: UrlCheckOptions;
-
-  /**
-   * The SSH check.
-   *
-   * @default - an SSH handshake with port 22 of the public IP within 10 seconds
-   */
-  readonly sshCheck?: SshCheckOptions;
-
-  /**
-   * The CPU alarm that starts the workflow.
-   *
-   * @default - Maximum CPUUtilization >= 100% for one 5-minute period
-   */
-  readonly cpuAlarm?: CpuAlarmOptions;
-
-  /**
-   * When to check again after the reboot.
-   *
-   * @default - 30 seconds after the reboot, then every 30 seconds, until 10 minutes after it
-   */
-  readonly recheck?: RecheckOptions;
-
-  /**
-   * The VPC to run the URL and SSH check functions in. Needed to reach a private IP
-   * address; the subnets need a route to the EC2 API (a NAT gateway or an EC2 interface
-   * endpoint), and the instance's security group must admit the functions' security group.
-   *
-   * @default - the check functions run outside any VPC and reach public addresses only
-   */
-  readonly vpc?: ec2.IVpc;
-
-  /**
-   * Where in `vpc` to place the check functions.
-   *
-   * @default - the VPC's private subnets with egress
-   */
-  readonly vpcSubnets?: ec2.SubnetSelection;
-
-  /**
-   * The state machine's name. Names are unique per account and region.
-   *
-   * @default - `CpuFirstLineSupport-<stack hash>-<construct path>`, unique and matched by
-   * the stack's execution-failure alarm
-   */
-  readonly stateMachineName?: string;
-
-  /**
-   * How many times the instance may be rebooted within a window. Beyond it, the workflow
-   * tells the escalation notifier instead of rebooting, and says why.
-   *
-   * @default - 1 reboot per hour
-   */
-  readonly rebootBudget?: RebootBudget;
-
-  /**
-   * Dry run: the alarm, the checks and the notifications work as usual, but instead of
-   * rebooting, the workflow sends a "would reboot" notice (to the recovery notifier, or the
-   * escalation notifier when there is none) and stops.
-   *
-   * @default false
-   */
-  readonly dryRun?: boolean;
-
-  /**
-   * Keep watching while the CPU alarm stays in `ALARM`: an execution that ended quietly
-   * (all good, recovered, paused) checks the instance again every `interval`.
-   *
-   * @default - watch every 5 minutes, for at most 6 hours
-   */
-  readonly watch?: WatchOptions;
-
-  /**
-   * Settings of the functions that run the checks, the guard and the library's notifiers:
-   * runtime, architecture and memory. Functions are shared by the instances of a stack that
-   * use the same settings.
-   *
-   * @default - Node.js 22, arm64, 256 MB
-   */
-  readonly handlerOptions?: HandlerOptions;
-
-  /**
-   * An SNS topic for the stack's execution-failure alarm (`executionFailureAlarm`), the
-   * fallback when a workflow cannot reach its escalation notifier. The alarm is shared by
-   * every `CpuFirstLineSupport` in the stack, and notifies at most 5 distinct topics.
-   *
-   * @default - the alarm has no action, and synth warns (`cdk-cpu-first-line-support:noExecutionFailureTopic`);
-   * add one with `executionFailureAlarm.addAlarmAction()` and acknowledge the warning
-   */
-  readonly executionFailureTopic?: sns.ITopic;
-}
+import { addAlarmTrigger, alarmRule, cpuAlarm } from './trigger';
+import { instanceIdOf, validateProps } from './validation';
 
 /**
  * An unattended first line of support for an EC2 instance whose CPU maxes out.
@@ -192,10 +45,13 @@ export class CpuFirstLineSupport extends Construct {
    */
   public static readonly REBOOT_LEDGER_TAG_KEY = 'cpu-first-line-support:reboots';
 
+  /** The ID of the instance that the workflow watches, checks and reboots. */
+  public readonly instanceId: string;
+
   /** The alarm on the instance's `CPUUtilization` that starts the workflow. */
   public readonly alarm: cloudwatch.Alarm;
 
-  /** The EventBridge rule that starts the workflow when the alarm enters `ALARM`. */
+  /** The EventBridge rule that starts the workflow when the alarm, or an alarm added with `addTrigger()`, enters `ALARM`. */
   public readonly rule: events.Rule;
 
   /** The workflow: check, reboot, re-check, notify. */
@@ -220,10 +76,13 @@ export class CpuFirstLineSupport extends Construct {
   /** The function that runs the Route 53 check (shared in the stack), if `healthCheck` or `healthCheckId` is set. */
   public readonly route53CheckFunction?: lambda.IFunction;
 
-  /** The function of the escalation notifier. */
-  public readonly escalationFunction: lambda.IFunction;
+  /**
+   * The function of the escalation notifier: its first, for `Notifier.all()`; none for a notifier
+   * the workflow delivers itself (`Notifier.snsTopic()`, `Notifier.eventBridge()`).
+   */
+  public readonly escalationFunction?: lambda.IFunction;
 
-  /** The function of the recovery notifier, if one is set. */
+  /** The function of the recovery notifier, if one is set and it has one (see `escalationFunction`). */
   public readonly recoveryFunction?: lambda.IFunction;
 
   /** The function that admits incidents and decides reboots (shared in the stack). */
@@ -236,13 +95,10 @@ export class CpuFirstLineSupport extends Construct {
    */
   public readonly executionFailureAlarm: cloudwatch.IAlarm;
 
-  /** The ARN of the instance, which only this workflow may reboot. */
-  private readonly instanceArn: string;
-
   constructor(scope: Construct, id: string, props: CpuFirstLineSupportProps) {
     super(scope, id);
     validateProps(this, props);
-    const { instanceId } = props;
+    const instanceId = this.instanceId = instanceIdOf(props);
     const healthCheckId = props.healthCheck?.healthCheckId ?? props.healthCheckId;
     // Every function this instance asks for (its notifiers' included) takes these settings.
     useHandlerOptions(this, props.handlerOptions);
@@ -251,11 +107,11 @@ export class CpuFirstLineSupport extends Construct {
     this.urlCheckFunction = checks.urlCheckFunction;
     this.route53CheckFunction = checks.route53CheckFunction;
     this.sshCheckFunction = checks.sshCheckFunction;
-    const escalation = bindNotifier(this, props.escalationNotifier);
-    const recovery = props.recoveryNotifier ? bindNotifier(this, props.recoveryNotifier) : undefined;
-    const notifiers = recovery ? [escalation, recovery] : [escalation];
-    this.escalationFunction = escalation.handler;
-    this.recoveryFunction = recovery?.handler;
+    const escalation = bindNotifier(this, props.escalationNotifier, 'escalationNotifier');
+    const recovery = props.recoveryNotifier ? bindNotifier(this, props.recoveryNotifier, 'recoveryNotifier') : undefined;
+    this.escalationFunction = notificationTargets([escalation]).functions[0];
+    this.recoveryFunction = recovery ? notificationTargets([recovery]).functions[0] : undefined;
+    const targets = notificationTargets(recovery ? [escalation, recovery] : [escalation]);
     this.guardFunction = guardFunction(this);
 
     const { failures, stateMachineName } = watchExecutions(this, props);
@@ -264,11 +120,12 @@ export class CpuFirstLineSupport extends Construct {
     const watch = watchPolicy(props.watch);
     const lockTable = incidentLocks(this);
 
-    this.instanceArn = instanceArn(Stack.of(this), instanceId);
     const role = workflowRole(this, {
       instanceId,
-      instanceArn: this.instanceArn,
-      functions: [...new Set([this.guardFunction, ...checks.checks.map((c) => c.handler), ...notifiers.map((n) => n.handler)])],
+      instanceArn: instanceArn(Stack.of(this), instanceId),
+      functions: [...new Set([this.guardFunction, ...checks.checks.map((c) => c.handler), ...targets.functions])],
+      topics: targets.topics,
+      eventBuses: targets.eventBuses,
       lockTable,
       alarmArn: watch ? this.alarm.alarmArn : undefined,
       ledgerTagKey: CpuFirstLineSupport.REBOOT_LEDGER_TAG_KEY,
@@ -295,14 +152,18 @@ export class CpuFirstLineSupport extends Construct {
       url: (props.urlCheck?.enabled ?? true) ? props.urlCheck?.url : undefined,
     });
 
-    this.rule = alarmRule(this, {
-      instanceId,
-      alarm: this.alarm,
-      stateMachine: this.stateMachine,
-      stateMachineNamePrefix: failures.stateMachineNamePrefix,
-      customName: props.stateMachineName !== undefined,
-    });
+    this.rule = alarmRule(this, { instanceId, alarm: this.alarm, stateMachine: this.stateMachine, customName: props.stateMachineName !== undefined });
   }
+
+  /**
+   * Starts the workflow also when `alarm` enters `ALARM`, as the CPU alarm does: for example the
+   * instance's `StatusCheckFailed` alarm, or a memory alarm of the CloudWatch agent. The alarm may be
+   * imported (`Alarm.fromAlarmArn()`), in the stack's account and region. It joins the CPU alarm in
+   * `rule` (no resource is added); the notifications name the alarm that fired and its reason.
+   * `watch` and the follow-up of an escalation keep reading the CPU alarm only. Alarms firing together
+   * start one incident. At most 5 can be added (for more, add a `CompositeAlarm`); adding one twice throws.
+   */
+  public addTrigger(alarm: cloudwatch.IAlarm): void { addAlarmTrigger(this.rule, alarm); }
 
   /**
    * Grants `grantee` the right to pause and resume this workflow for maintenance: to set and
@@ -312,7 +173,7 @@ export class CpuFirstLineSupport extends Construct {
     return iam.Grant.addToPrincipal({
       grantee,
       actions: ['ec2:CreateTags', 'ec2:DeleteTags'],
-      resourceArns: [this.instanceArn],
+      resourceArns: [instanceArn(Stack.of(this), this.instanceId)],
       conditions: {
         // Every tag key of the request is the pause tag's, and the request names at least one.
         'ForAllValues:StringEquals': { 'aws:TagKeys': [CpuFirstLineSupport.PAUSE_TAG_KEY] },
@@ -320,14 +181,58 @@ export class CpuFirstLineSupport extends Construct {
       },
     });
   }
-}
 
-/** A notifier bound to this instance, as a plain object whichever language implemented the notifier. */
-function bindNotifier(scope: Construct, notifier: INotifier): NotifierConfig {
-  const config = notifier.bind(scope);
-  return {
-    handler: config.handler,
-    parameters: { ...config.parameters },
-    ...(config.nonRetryableErrors !== undefined ? { nonRetryableErrors: [...config.nonRetryableErrors] } : {}),
-  };
+  /**
+   * Return the given named metric that the workflow records about this instance, in the
+   * `CpuFirstLineSupport` namespace with the `InstanceId` dimension: `Incidents`, `AllGood`,
+   * `Recovered`, `Escalated`, `EscalationFailed`, `Resolved`, `Paused`, `DryRun`, `Reboots` (counts),
+   * `TimeToRecovery` and `TimeToResolve` (seconds). Fire drills record no metric.
+   *
+   * @default - sum (counts) or average (durations) over 5 minutes
+   */
+  public metric(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return outcomeMetric(this.instanceId, metricName, props).attachTo(this);
+  }
+
+  /**
+   * Metric for the number of incidents: outcomes of an execution, all but "Already handled" and "Resolved".
+   * @default - sum over 5 minutes
+   */
+  public metricIncidents(props?: cloudwatch.MetricOptions): cloudwatch.Metric { return this.metric('Incidents', props); }
+
+  /**
+   * Metric for the number of incidents in which the instance recovered after a reboot.
+   * @default - sum over 5 minutes
+   */
+  public metricRecovered(props?: cloudwatch.MetricOptions): cloudwatch.Metric { return this.metric('Recovered', props); }
+
+  /**
+   * Metric for the number of incidents escalated to a human: unresponsive after the reboot, not rebooted, or a workflow error.
+   * @default - sum over 5 minutes
+   */
+  public metricEscalated(props?: cloudwatch.MetricOptions): cloudwatch.Metric { return this.metric('Escalated', props); }
+
+  /**
+   * Metric for the number of escalations the escalation notifier could not deliver.
+   * @default - sum over 5 minutes
+   */
+  public metricEscalationFailed(props?: cloudwatch.MetricOptions): cloudwatch.Metric { return this.metric('EscalationFailed', props); }
+
+  /**
+   * Metric for the number of escalated incidents that ended: the instance passed every check again.
+   * @default - sum over 5 minutes
+   */
+  public metricResolved(props?: cloudwatch.MetricOptions): cloudwatch.Metric { return this.metric('Resolved', props); }
+
+  /**
+   * Metric for the number of reboots of the instance by the workflow.
+   * @default - sum over 5 minutes
+   */
+  public metricReboots(props?: cloudwatch.MetricOptions): cloudwatch.Metric { return this.metric('Reboots', props); }
+
+  /**
+   * Metric for the time from the start of an incident (the alarm) to the recovery after a reboot, in seconds.
+   * @default - average over 5 minutes
+   */
+  public metricTimeToRecovery(props?: cloudwatch.MetricOptions): cloudwatch.Metric { return this.metric('TimeToRecovery', props); }
 }

@@ -288,6 +288,22 @@ export interface WatchOptions {
    * @default Duration.hours(6)
    */
   readonly maxDuration?: Duration;
+
+  /**
+   * Whether to follow an escalated incident until it is over, and then resolve it.
+   *
+   * After an escalation (the instance still unresponsive after the reboot, or not rebooted),
+   * the execution checks the instance again every `interval`, for at most `maxDuration`. As
+   * soon as every check passes, it sends `RESOLVED` to the escalation notifier, which closes
+   * the alert it raised (OpsGenie and Jira Service Management close it by its alias, PagerDuty
+   * resolves it by its dedup key, chat notifiers post that it is over), so on-call is not left
+   * with a stale alert. The alarm returning to `OK` alone resolves nothing: a hung instance's
+   * CPU can drop while it stays down. A paused instance, or one still failing at the end, keeps
+   * its alert open. Needs `enabled`.
+   *
+   * @default true
+   */
+  readonly resolveEscalations?: boolean;
 }
 
 /**

@@ -1,7 +1,9 @@
 import { Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { acceptNagFindings } from './nag';
 import { shortKey, stackSingleton } from './stack-scoped';
@@ -19,6 +21,10 @@ export interface WorkflowRoleOptions {
   readonly healthCheckArn?: string;
   /** The tag key the workflow may write on the instance (the reboot ledger). */
   readonly ledgerTagKey: string;
+  /** The SNS topics the workflow publishes notifications to. */
+  readonly topics?: sns.ITopic[];
+  /** The event buses the workflow puts notification events on. */
+  readonly eventBuses?: events.IEventBus[];
 }
 
 /**
@@ -58,6 +64,7 @@ export function workflowRole(scope: Construct, options: WorkflowRoleOptions): ia
       actions: ['route53:GetHealthCheckStatus'],
       resources: [options.healthCheckArn],
     })] : []),
+    ...notificationStatements(options.topics ?? [], options.eventBuses ?? []),
   ];
   const role = new iam.Role(scope, 'Role', {
     description: `cdk-cpu-first-line-support workflow for ${options.instanceId}`,
@@ -66,6 +73,28 @@ export function workflowRole(scope: Construct, options: WorkflowRoleOptions): ia
     managedPolicies: [workflowPolicy(scope, options.functions)],
   });
   return role;
+}
+
+/** Publishing to the notifiers' topics (with their keys, when encrypted) and putting events on their buses. */
+function notificationStatements(topics: sns.ITopic[], eventBuses: events.IEventBus[]): iam.PolicyStatement[] {
+  const keys = topics.flatMap((topic) => (topic.masterKey ? [topic.masterKey.keyArn] : []));
+  return [
+    ...(topics.length > 0 ? [new iam.PolicyStatement({
+      sid: 'PublishNotifications',
+      actions: ['sns:Publish'],
+      resources: topics.map((topic) => topic.topicArn),
+    })] : []),
+    ...(keys.length > 0 ? [new iam.PolicyStatement({
+      sid: 'EncryptNotifications',
+      actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
+      resources: keys,
+    })] : []),
+    ...(eventBuses.length > 0 ? [new iam.PolicyStatement({
+      sid: 'PutNotificationEvents',
+      actions: ['events:PutEvents'],
+      resources: eventBuses.map((bus) => bus.eventBusArn),
+    })] : []),
+  ];
 }
 
 /** The prefix of the construct IDs of the workflows' shared managed policies under their stack; part of the library's contract. */

@@ -21,6 +21,8 @@ export interface WatchPolicy {
   readonly interval: Duration;
   readonly maxDuration: Duration;
   readonly maxCycles: number;
+  /** Follow an escalated incident at the same interval, for as long, and resolve it once it is over. */
+  readonly resolveEscalations: boolean;
 }
 
 /** The re-check options with their defaults filled in. */
@@ -39,7 +41,8 @@ export function watchPolicy(options: WatchOptions = {}): WatchPolicy | undefined
   }
   const interval = options.interval ?? Duration.minutes(5);
   const maxDuration = options.maxDuration ?? Duration.hours(6);
-  return { interval, maxDuration, maxCycles: Math.max(1, Math.floor(maxDuration.toSeconds() / interval.toSeconds())) };
+  const maxCycles = Math.max(1, Math.floor(maxDuration.toSeconds() / interval.toSeconds()));
+  return { interval, maxDuration, maxCycles, resolveEscalations: options.resolveEscalations ?? true };
 }
 
 /** The reboot budget with its defaults filled in. */
@@ -80,12 +83,13 @@ export function lockLease(gracePeriod: Duration, interval: Duration, watchInterv
 
 /**
  * A bound on an execution: two incidents, plus every watch cycle at its interval and five
- * minutes of tasks. An execution that hits it ends TIMED_OUT, which the execution-failure
- * alarm catches.
+ * minutes of tasks, and as many follow-up cycles after an escalation. An execution that hits it
+ * ends TIMED_OUT, which the execution-failure alarm catches.
  */
 export function executionTimeout(incident: Duration, watch?: WatchPolicy): Duration {
-  const watchSeconds = watch ? watch.maxCycles * (watch.interval.toSeconds() + 300) : 0;
-  return Duration.seconds(2 * incident.toSeconds() + watchSeconds + 15 * 60);
+  const cycleSeconds = watch ? watch.maxCycles * (watch.interval.toSeconds() + 300) : 0;
+  const loops = watch?.resolveEscalations ? 2 : 1;
+  return Duration.seconds(2 * incident.toSeconds() + loops * cycleSeconds + 15 * 60);
 }
 
 /**
@@ -93,11 +97,13 @@ export function executionTimeout(incident: Duration, watch?: WatchPolicy): Durat
  * (a Lambda or SDK task writes 5 events, a Pass, Choice or Wait 2, a run of three checks
  * about 24): about 60 per quiet watch cycle, 30 per reboot and 55 per re-check. Every cycle
  * may be quiet, and as many as the reboot budget allows may reboot and re-check until the
- * deadline.
+ * deadline; then an escalation may be followed for as many cycles.
  */
 export function worstCaseHistoryEvents(rechecks: number, watch: WatchPolicy, budget: Required<RebootBudget>): number {
   const cycles = watch.maxCycles + 1;
   const windows = Math.ceil(watch.maxDuration.toSeconds() / budget.window.toSeconds()) + 1;
   const rebootCycles = Math.min(cycles, budget.maxReboots * windows);
-  return cycles * 60 + rebootCycles * (30 + rechecks * 55);
+  // Following an escalation: about 60 events per cycle, as many cycles as watching.
+  const followUp = watch.resolveEscalations ? watch.maxCycles * 60 : 0;
+  return cycles * 60 + rebootCycles * (30 + rechecks * 55) + followUp;
 }

@@ -10,7 +10,7 @@ import { RebootBudget, RecheckOptions } from './options';
 import { executionTimeout, incidentTimeout, lockLease, WatchPolicy } from './settings';
 import { stackSingleton } from './stack-scoped';
 import { buildWorkflow, WorkflowSettings } from './workflow';
-import { WorkflowCheck } from './workflow-tasks';
+import { WorkflowCheck } from './workflow-checks';
 
 /** What one instance's state machine is made of. */
 export interface WorkflowStateMachineProps {
@@ -62,6 +62,9 @@ export function workflowStateMachine(scope: Construct, props: WorkflowStateMachi
     dryRunNotifier: props.recovery ?? props.escalation,
     rebootLedgerTagKey: props.rebootLedgerTagKey,
     watch: props.watch ? { alarmName: placeholder('AlarmName'), interval: props.watch.interval, maxCycles: props.watch.maxCycles } : undefined,
+    followUp: props.watch?.resolveEscalations
+      ? { alarmName: placeholder('AlarmName'), interval: props.watch.interval, maxCycles: props.watch.maxCycles }
+      : undefined,
   };
   const { definitionBody, definitionSubstitutions } = sharedDefinition(scope, { settings, timeout, comment },
     () => ({ chainable: buildWorkflow(scope, settings), timeout, comment }), {

@@ -2,9 +2,9 @@ import { Annotations, Duration, Token } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { MAX_REBOOTS_PER_WINDOW } from './contract';
-import type { CpuFirstLineSupportProps } from './cpu-first-line-support';
 import { MAX_CHECK_TIMEOUT } from './handlers';
 import { CpuAlarmOptions, HandlerOptions, InstanceAddress, UrlCheckProtocol } from './options';
+import type { CpuFirstLineSupportProps } from './props';
 import {
   MAX_HISTORY_EVENTS,
   MAX_RECHECKS,
@@ -124,9 +124,26 @@ function validateHandlerOptions(options: HandlerOptions = {}): void {
   validateInteger('handlerOptions.memorySize', options.memorySize, 128, 10_240);
 }
 
+/**
+ * The ID of the instance, from `instance` or `instanceId`: exactly one must be set.
+ *
+ * @throws Error when both or neither are set
+ */
+export function instanceIdOf(props: Pick<CpuFirstLineSupportProps, 'instance' | 'instanceId'>): string {
+  if (props.instance !== undefined && props.instanceId !== undefined) {
+    throw new Error('Set `instance` or `instanceId`, not both: `instanceId` is `instance.instanceId`');
+  }
+  const instanceId = props.instance?.instanceId ?? props.instanceId;
+  if (instanceId === undefined) {
+    throw new Error('Set `instance` or `instanceId`: got neither, so there is no instance to watch');
+  }
+  return instanceId;
+}
+
 /** The instance, health check and state machine names. */
 function validateIds(props: CpuFirstLineSupportProps): void {
-  validatePattern('instanceId', props.instanceId, INSTANCE_ID, 'an EC2 instance ID such as "i-0123456789abcdef0"');
+  validatePattern(props.instance ? 'instance.instanceId' : 'instanceId', instanceIdOf(props), INSTANCE_ID,
+    'an EC2 instance ID such as "i-0123456789abcdef0"');
   if (props.healthCheck !== undefined && props.healthCheckId !== undefined) {
     throw new Error('Set `healthCheck` or `healthCheckId`, not both');
   }

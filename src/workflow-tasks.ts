@@ -9,18 +9,16 @@ import {
   DescribeInstancesAnswer,
   InspectEvent,
   Inspection,
-  InstanceView,
   NotificationKind,
-  NotifyEvent,
   RebootDecision,
   RebootGuardEvent,
+  RecordOutcomeEvent,
+  Resolution,
   Route53CheckEvent,
   ScheduleEvent,
-  SshCheckEvent,
-  UrlCheckEvent,
   WorkflowError,
 } from './contract';
-import { NotifierConfig } from './notifiers/notifier';
+import type { WorkflowCheck } from './workflow-checks';
 
 /**
  * The states of one workflow, as task factories: each builds one state from the event contract
@@ -28,10 +26,8 @@ import { NotifierConfig } from './notifiers/notifier';
  */
 
 /** Thrown by handlers for a malformed event; retrying cannot help. */
-const INVALID_EVENT_ERROR = 'InvalidEventError';
+export const INVALID_EVENT_ERROR = 'InvalidEventError';
 
-/** Thrown by the URL check when a certificate was not accepted: a configuration error, never a verdict. */
-const CERTIFICATE_ERROR = 'CertificateError';
 
 /** What DynamoDB answers when the incident lock is held by another execution. */
 export const LOCK_HELD_ERROR = 'DynamoDB.ConditionalCheckFailedException';
@@ -44,7 +40,7 @@ export const LOCK_HELD_ERROR = 'DynamoDB.ConditionalCheckFailedException';
 export const WORKFLOW_ROLE_GRANTS = ['*'];
 
 /** The retry policy of every check and guard task (on top of the Lambda service-error retry). */
-const CHECK_RETRY: sfn.RetryProps = {
+export const CHECK_RETRY: sfn.RetryProps = {
   errors: [sfn.Errors.ALL],
   interval: Duration.seconds(2),
   maxAttempts: 2,
@@ -72,19 +68,6 @@ export const NOTIFY_RETRY: sfn.RetryProps = {
   maxDelay: Duration.seconds(120),
 };
 
-/** One enabled check: which function runs it and with which static event. */
-export type WorkflowCheck = {
-  /** Human name used in state names, e.g. "URL". */
-  readonly title: string;
-  readonly handler: lambda.IFunction;
-} & (
-  /** The workflow adds the instance it looked up. */
-  | { readonly kind: 'url'; readonly event: Omit<UrlCheckEvent, 'instance'> }
-  | { readonly kind: 'ssh'; readonly event: Omit<SshCheckEvent, 'instance'> }
-  /** The workflow adds what the Route 53 checkers observed. */
-  | { readonly kind: 'route53'; readonly event: Omit<Route53CheckEvent, 'observations'> }
-);
-
 /** Where the workflow keeps what it learns in its state: `$.<field>`. */
 export interface ExecutionState {
   readonly instanceId: string;
@@ -107,6 +90,20 @@ export interface ExecutionState {
   readonly escalationError: WorkflowError;
   readonly failedState: string;
   readonly undeliveredKind: NotificationKind;
+  /** Whether this execution is a fire drill, and what the drill changes (see `DrillInput`). */
+  readonly drill: {
+    readonly active: boolean;
+    readonly dryRun: boolean;
+    readonly simulateFailure: boolean;
+    /** The title prefix of the workflow's own messages (SNS, EventBridge): 'DRILL: ' or ''. */
+    readonly label: string;
+  };
+  /** The follow-up cycles after an escalation. */
+  readonly followUp: { readonly count: number };
+  /** Why and when an escalated incident was found over. */
+  readonly resolution: { readonly reason: Resolution; readonly at: string };
+  /** The outcome state's name, set by each outcome. */
+  readonly outcome: string;
 }
 
 /** The paths into a value of type `T`, as tuples of keys. */
@@ -120,7 +117,7 @@ export function statePath(...keys: KeyPath<ExecutionState>): string {
 }
 
 /** The value at `path` of the state when the task runs, typed as the contract field it fills. */
-function fromState<T>(path: string): T {
+export function fromState<T>(path: string): T {
   return sfn.JsonPath.objectAt(path) as unknown as T;
 }
 
@@ -234,14 +231,17 @@ export function inspectTask(context: TaskContext, id: string, leaseSeconds: numb
 }
 
 /** Asks the guard whether to reboot, from the lookup just made; the answer goes to `$.rebootDecision`. */
-export function decideRebootTask(context: TaskContext, decision: Omit<RebootGuardEvent, 'step' | 'instanceId' | 'lookup' | 'checks'>): tasks.LambdaInvoke {
+export function decideRebootTask(
+  context: TaskContext, decision: Omit<RebootGuardEvent, 'step' | 'instanceId' | 'lookup' | 'checks' | 'dryRun'>,
+): tasks.LambdaInvoke {
   const event: RebootGuardEvent = {
     step: 'REBOOT',
     instanceId: context.instanceId,
     lookup: fromState(statePath('lookup')),
     maxReboots: decision.maxReboots,
     rebootWindowSeconds: decision.rebootWindowSeconds,
-    dryRun: decision.dryRun,
+    // The construct's setting, or a drill's: set at the start of the execution.
+    dryRun: fromState(statePath('drill', 'dryRun')),
     checks: fromState(statePath('firstRun')),
     gracePeriodSeconds: decision.gracePeriodSeconds,
     deadlineSeconds: decision.deadlineSeconds,
@@ -275,86 +275,6 @@ function guardTask(context: TaskContext, id: string, event: InspectEvent | Reboo
   return task;
 }
 
-/** A Parallel state that runs every check once and puts the results, in order, at `resultPath`. */
-export function checkRunState(context: TaskContext, id: string, verb: string, resultPath: string): sfn.Parallel {
-  const run = new sfn.Parallel(context.scope, id, {
-    comment: 'Runs every enabled check at once; each answers { check, passed, reason, latencyMs, checkedAt }.',
-    resultPath,
-  });
-  for (const check of context.checks) {
-    run.branch(checkBranch(context.scope, check, verb));
-  }
-  return run;
-}
-
-function checkBranch(scope: Construct, check: WorkflowCheck, verb: string): sfn.IChainable {
-  const invoke = (payload: UrlCheckEvent | SshCheckEvent | Route53CheckEvent) => {
-    const task = new tasks.LambdaInvoke(scope, `${verb} ${check.title}`, {
-      lambdaFunction: check.handler,
-      payload: sfn.TaskInput.fromObject(payload),
-      outputPath: '$.Payload',
-      retryOnServiceExceptions: true,
-    });
-    task.addRetry({ errors: [INVALID_EVENT_ERROR, CERTIFICATE_ERROR], maxAttempts: 0 });
-    task.addRetry(CHECK_RETRY);
-    return task;
-  };
-  if (check.kind !== 'route53') {
-    return invoke({ ...check.event, instance: fromState<InstanceView>(statePath('inspection', 'instance')) });
-  }
-  const status = new tasks.CallAwsService(scope, `${verb} ${check.title} status`, {
-    comment: 'Reads what the Route 53 checkers see; the function only judges it.',
-    service: 'route53',
-    action: 'getHealthCheckStatus',
-    parameters: { HealthCheckId: check.event.healthCheckId },
-    iamResources: WORKFLOW_ROLE_GRANTS,
-    resultSelector: { 'observations.$': '$.HealthCheckObservations' },
-    resultPath: statePath('healthCheckStatus'),
-  });
-  status.addRetry(AWS_API_RETRY);
-  return status.next(invoke({ ...check.event, observations: fromState(statePath('healthCheckStatus', 'observations')) }));
-}
-
-/** True when every check result at `path` passed. */
-export function allPassed(checks: WorkflowCheck[], path: string): sfn.Condition {
-  const passed: keyof CheckResult = 'passed';
-  const conditions = checks.map((_, i) => sfn.Condition.booleanEquals(`${path}[${i}].${passed}`, true));
-  return conditions.length === 1 ? conditions[0] : sfn.Condition.and(...conditions);
-}
-
-/** A task that hands the incident to a notifier, retrying all but the notifier's refusals. */
-export function notifyTask(scope: Construct, id: string, notifier: NotifierConfig, event: Pick<NotifyEvent, 'kind' | 'instanceId'>): tasks.LambdaInvoke {
-  const { kind } = event;
-  const payload: NotifyEvent = {
-    kind,
-    instanceId: event.instanceId,
-    parameters: notifier.parameters,
-    firstRun: fromState(statePath('firstRun')),
-    lastRun: fromState(statePath('lastRun')),
-    recheckCount: fromState(statePath('recheck', 'count')),
-    incidentStartedAt: fromState(statePath('incidentStartedAt')),
-    alarmEvent: fromState(statePath('alarmEvent')),
-    executionId: fromState(statePath('executionId')),
-    rebootRecorded: fromState(statePath('reboot', 'recorded')),
-    rebootIssued: fromState(statePath('reboot', 'issued')),
-    ...(kind === 'ERROR' ? { error: fromState(statePath('error')), failedState: fromState(statePath('failedState')) } : {}),
-    ...(kind === 'ESCALATION_FAILED'
-      ? { error: fromState(statePath('escalationError')), undeliveredKind: fromState(statePath('undeliveredKind')) }
-      : {}),
-    ...(kind === 'NOT_REBOOTED' || kind === 'WOULD_REBOOT' ? { decision: fromState(statePath('rebootDecision')) } : {}),
-  };
-  const task = new tasks.LambdaInvoke(scope, id, {
-    lambdaFunction: notifier.handler,
-    payload: sfn.TaskInput.fromObject(payload),
-    resultSelector: { 'delivery.$': '$.Payload' },
-    resultPath: '$.notification',
-    retryOnServiceExceptions: true,
-  });
-  task.addRetry({ errors: [INVALID_EVENT_ERROR, ...(notifier.nonRetryableErrors ?? [])], maxAttempts: 0 });
-  task.addRetry(NOTIFY_RETRY);
-  return task;
-}
-
 /** The fields every incident (the first, and each watch cycle) starts with. */
 export function incidentFields(instanceId: string): { [key: string]: unknown } {
   return {
@@ -364,5 +284,49 @@ export function incidentFields(instanceId: string): { [key: string]: unknown } {
     'lastRun': [],
     'recheck': { count: 0 },
     'reboot': { recorded: false, issued: false },
+    'followUp': { count: 0 },
   };
 }
+
+/**
+ * Asks the guard to record the outcome at `$.outcome` as metrics (a log line in the embedded
+ * metric format). Metrics are a courtesy: a failure to record them never changes the outcome.
+ */
+export function recordOutcomeTask(context: TaskContext, id: string): tasks.LambdaInvoke {
+  const event: RecordOutcomeEvent = {
+    step: 'RECORD',
+    instanceId: context.instanceId,
+    outcome: fromState(statePath('outcome')),
+    incidentStartedAt: fromState(statePath('incidentStartedAt')),
+    rebootIssued: fromState(statePath('reboot', 'issued')),
+    drill: fromState(statePath('drill', 'active')),
+  };
+  const task = new tasks.LambdaInvoke(context.scope, id, {
+    comment: 'Records the outcome as CloudWatch metrics (embedded metric format); a failure here changes nothing else.',
+    lambdaFunction: context.guard,
+    payload: sfn.TaskInput.fromObject(event),
+    payloadResponseOnly: true,
+    resultPath: sfn.JsonPath.DISCARD,
+    retryOnServiceExceptions: true,
+  });
+  task.addRetry({ errors: [INVALID_EVENT_ERROR], maxAttempts: 0 });
+  task.addRetry(CHECK_RETRY);
+  return task;
+}
+
+/** Reads the state of the alarm named `alarmName` into `$.alarm`, retried. */
+export function readAlarmTask(scope: Construct, id: string, alarmName: string, comment: string): tasks.CallAwsService {
+  const task = new tasks.CallAwsService(scope, id, {
+    comment,
+    service: 'cloudwatch',
+    action: 'describeAlarms',
+    parameters: { AlarmNames: [alarmName], AlarmTypes: ['MetricAlarm'] },
+    iamResources: WORKFLOW_ROLE_GRANTS,
+    resultPath: '$.alarm',
+  });
+  task.addRetry(AWS_API_RETRY);
+  return task;
+}
+
+/** The state value of the alarm read by {@link readAlarmTask}. */
+export const ALARM_STATE_PATH = '$.alarm.MetricAlarms[0].StateValue';

@@ -4,38 +4,31 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { Outcome } from './contract';
+import { DRILL_PREFIX } from './notification-text';
 import { NotifierConfig } from './notifiers/notifier';
+import { allPassed, checkRunState, WorkflowCheck } from './workflow-checks';
+import { notifyState, NOTIFY_STATES } from './workflow-notify';
 import {
-  allPassed,
   AWS_API_RETRY,
-  checkRunState,
   decideRebootTask,
   incidentFields,
   inspectTask,
   LOCK_HELD_ERROR,
   lockTask,
   lookUpTask,
-  notifyTask,
   rebootTask,
+  recordOutcomeTask,
   releaseLockTask,
   scheduleTask,
   statePath,
   TaskContext,
-  WorkflowCheck,
-  WORKFLOW_ROLE_GRANTS,
   writeLedgerTask,
 } from './workflow-tasks';
+import { FOLLOWED_OUTCOMES, followUpLoop, QUIET_OUTCOMES, watchLoop, WorkflowWatch } from './workflow-watch';
 
 
-/** Keep watching while the alarm stays in ALARM. */
-export interface WorkflowWatch {
-  /** The name of the alarm whose state is read. */
-  readonly alarmName: string;
-  /** The wait between two watch cycles. */
-  readonly interval: Duration;
-  /** The most watch cycles in one execution. */
-  readonly maxCycles: number;
-}
+export type { WorkflowWatch } from './workflow-watch';
 
 /** Everything the workflow needs, resolved from the construct's props. */
 export interface WorkflowSettings {
@@ -64,23 +57,12 @@ export interface WorkflowSettings {
   readonly rebootLedgerTagKey: string;
   /** Keep watching while the alarm stays in ALARM; undefined: end after one incident. */
   readonly watch?: WorkflowWatch;
+  /** Follow an escalated incident until it is over, then resolve it; undefined: end at the escalation. */
+  readonly followUp?: WorkflowWatch;
 }
 
-/** The states where an execution's outcome is decided; each leads on to the end. */
-export const OUTCOMES = [
-  'All good',
-  'Already handled',
-  'Paused',
-  'Recovered',
-  'Escalated',
-  'Escalated without reboot',
-  'Dry run',
-  'Escalated after error',
-  'Escalation failed',
-] as const;
-
-/** One of {@link OUTCOMES}. */
-export type Outcome = typeof OUTCOMES[number];
+export { OUTCOMES } from './contract';
+export type { Outcome } from './contract';
 
 const OUTCOME_COMMENTS: Record<Outcome, string> = {
   'All good': 'Every check passed: the high CPU is not hurting the instance.',
@@ -92,6 +74,7 @@ const OUTCOME_COMMENTS: Record<Outcome, string> = {
   'Dry run': 'Dry run: the instance failed its checks; the reboot was announced, not done.',
   'Escalated after error': 'The workflow hit an unexpected error and told the escalation notifier.',
   'Escalation failed': 'The escalation notifier could not be reached; the recovery notifier, if any, was told, and the execution fails so the stack\'s execution-failure alarm fires.',
+  'Resolved': 'After the escalation, the instance passed its checks again or its alarm returned to OK; the escalation notifier closed its alert.',
 };
 
 /**
@@ -121,10 +104,10 @@ class WorkflowBuilder {
   private readonly context: TaskContext;
   private readonly done: sfn.Succeed;
   private readonly releaseLock: tasks.DynamoDeleteItem;
+  private readonly recordOutcome: tasks.LambdaInvoke;
   private readonly notifyError: sfn.IChainable;
   private readonly escalationFailed: sfn.IChainable;
   private readonly watchStart?: sfn.Pass;
-  private readonly watchChain?: sfn.IChainable;
 
   constructor(private readonly scope: Construct, private readonly settings: WorkflowSettings) {
     this.context = { scope, instanceId: settings.instanceId, lockTable: settings.lockTable, guard: settings.guard, checks: settings.checks };
@@ -133,9 +116,6 @@ class WorkflowBuilder {
     // A lock that cannot be released lapses at its lease; the outcome stands.
     this.releaseLock.addCatch(this.done, { errors: [sfn.Errors.ALL], resultPath: sfn.JsonPath.DISCARD });
     this.releaseLock.next(this.done);
-
-    this.escalationFailed = this.buildEscalationFailed();
-    this.notifyError = this.escalate('Notify error', 'ERROR', 'Escalated after error');
     if (settings.watch) {
       this.watchStart = new sfn.Pass(scope, 'Start watch cycle', {
         comment: 'A new cycle of checks for the alarm that is still in ALARM: a new incident, nothing of the last one carried over.',
@@ -144,10 +124,14 @@ class WorkflowBuilder {
           'incidentStartedAt.$': '$$.State.EnteredTime',
           'alarmEvent.$': statePath('alarmEvent'),
           'watch.$': statePath('watch'),
+          'drill.$': statePath('drill'),
         },
       });
-      this.watchChain = this.watch(settings.watch, this.watchStart);
     }
+    this.recordOutcome = recordOutcomeTask(this.context, 'Record outcome');
+    this.routeAfterOutcome(this.recordOutcome);
+    this.escalationFailed = this.buildEscalationFailed();
+    this.notifyError = this.escalate('Notify error', 'ERROR', 'Escalated after error');
   }
 
   public build(): sfn.IChainable {
@@ -159,12 +143,13 @@ class WorkflowBuilder {
         'alarmEvent.$': '$',
         'incidentStartedAt.$': '$$.Execution.StartTime',
         'watch': { count: 0 },
+        'drill': { active: false, dryRun: settings.dryRun, simulateFailure: false, label: '' },
       },
     });
 
     const takeLock = lockTask(this.context, 'Take lock', 'One incident per instance: the lock is taken with a conditional write, so of two '
       + 'executions started by one alarm (EventBridge delivers at least once) only one proceeds. A lock lapses at its lease unless renewed.', false);
-    takeLock.addCatch(this.outcome('Already handled', { holdsLock: false }), { errors: [LOCK_HELD_ERROR], resultPath: sfn.JsonPath.DISCARD });
+    takeLock.addCatch(this.outcome('Already handled'), { errors: [LOCK_HELD_ERROR], resultPath: sfn.JsonPath.DISCARD });
     this.guarded(takeLock, [LOCK_HELD_ERROR]);
 
     const paused = this.outcome('Paused');
@@ -172,18 +157,43 @@ class WorkflowBuilder {
     const lookUp = this.guarded(lookUpTask(this.context, 'Look up instance'));
     const firstRun = this.guarded(checkRunState(this.context, 'Check instance', 'Check', statePath('firstRun')));
     const decideReboot = this.decideReboot();
+    // A drill that simulates a failure treats the checks as failed, whatever they found.
+    const healthy = sfn.Condition.and(
+      allPassed(settings.checks, statePath('firstRun')),
+      sfn.Condition.booleanEquals(statePath('drill', 'simulateFailure'), false),
+    );
 
-    const chain = lookUp
+    lookUp
       .next(this.inspect('Inspect instance'))
       .next(takeLock)
       .next(new sfn.Choice(scope, 'Paused?')
         .when(sfn.Condition.booleanEquals(statePath('inspection', 'instance', 'paused'), true), paused)
         .otherwise(firstRun
           .next(new sfn.Choice(scope, 'Healthy?')
-            .when(allPassed(settings.checks, statePath('firstRun')), allGood)
+            .when(healthy, allGood)
             .otherwise(this.guarded(lookUpTask(this.context, 'Look up before reboot')).next(decideReboot)))));
     this.watchStart?.next(lookUp);
-    return start.next(chain);
+    start.next(this.startDrill(lookUp));
+    return start;
+  }
+
+  /**
+   * An execution started by a drill (its input has `drill`, see `DrillInput`): by default a dry
+   * run that treats the checks as failed; a live drill is an incident as if the alarm fired.
+   */
+  private startDrill(next: sfn.IChainable): sfn.Choice {
+    const { scope, settings } = this;
+    const drill = (id: string, comment: string, dryRun: boolean, simulateFailure: boolean) => new sfn.Pass(scope, id, {
+      comment,
+      result: sfn.Result.fromObject({ active: true, dryRun, simulateFailure, label: DRILL_PREFIX }),
+      resultPath: statePath('drill'),
+    }).next(next);
+    return new sfn.Choice(scope, 'Drill?')
+      .when(sfn.Condition.and(sfn.Condition.isPresent('$.alarmEvent.drill.live'), sfn.Condition.booleanEquals('$.alarmEvent.drill.live', true)),
+        drill('Start live drill', 'A live drill: the real checks decide, as if the alarm had fired.', settings.dryRun, false))
+      .when(sfn.Condition.isPresent('$.alarmEvent.drill'),
+        drill('Start drill', 'A drill: the checks run but count as failed, and the reboot is announced, never done.', true, true))
+      .otherwise(next);
   }
 
   /** Reboot decision and what follows it. */
@@ -192,7 +202,6 @@ class WorkflowBuilder {
     const decide = this.guarded(decideRebootTask(this.context, {
       maxReboots: settings.maxReboots,
       rebootWindowSeconds: settings.rebootWindow.toSeconds(),
-      dryRun: settings.dryRun,
       gracePeriodSeconds: settings.gracePeriod.toSeconds(),
       deadlineSeconds: settings.deadline.toSeconds(),
     }));
@@ -217,7 +226,7 @@ class WorkflowBuilder {
     });
     this.recheckLoop(waitBeforeRecheck);
 
-    const onDryRun = this.guarded(notifyTask(scope, 'Notify would reboot', settings.dryRunNotifier, { kind: 'WOULD_REBOOT', instanceId: settings.instanceId }))
+    const onDryRun = this.guarded(notifyState(scope, 'Notify would reboot', settings.dryRunNotifier, { kind: 'WOULD_REBOOT', instanceId: settings.instanceId }))
       .next(this.outcome('Dry run'));
     const onNotRebooted = this.escalate('Notify not rebooted', 'NOT_REBOOTED', 'Escalated without reboot');
     return decide.next(new sfn.Choice(scope, 'Reboot allowed?')
@@ -239,7 +248,7 @@ class WorkflowBuilder {
 
     const recovered = this.outcome('Recovered');
     const onRecovered: sfn.IChainable = settings.recovery
-      ? this.guarded(notifyTask(scope, 'Notify recovered', settings.recovery, { kind: 'RECOVERED', instanceId: settings.instanceId })).next(recovered)
+      ? this.guarded(notifyState(scope, 'Notify recovered', settings.recovery, { kind: 'RECOVERED', instanceId: settings.instanceId })).next(recovered)
       : recovered;
     const onUnresponsive = this.escalate('Notify unresponsive', 'UNRESPONSIVE', 'Escalated');
     const paused = this.outcome('Paused');
@@ -262,11 +271,8 @@ class WorkflowBuilder {
                 .otherwise(waitBeforeRecheck))))));
   }
 
-  /**
-   * The state that records an outcome, then (for the quiet outcomes, while the alarm is still
-   * in ALARM) keeps watching, else releases the lock and ends. Created once per outcome.
-   */
-  private outcome(name: Outcome, options: { holdsLock?: boolean } = {}): sfn.Pass {
+  /** The state that sets an outcome, then records it; created once per outcome. */
+  private outcome(name: Outcome): sfn.Pass {
     const existing = this.scope.node.tryFindChild(name) as sfn.Pass | undefined;
     if (existing) {
       return existing;
@@ -274,52 +280,37 @@ class WorkflowBuilder {
     const state = new sfn.Pass(this.scope, name, {
       comment: OUTCOME_COMMENTS[name],
       result: sfn.Result.fromString(name),
-      resultPath: '$.outcome',
+      resultPath: statePath('outcome'),
     });
-    if (options.holdsLock === false) {
-      state.next(this.done);
-    } else if (this.settings.watch && (name === 'All good' || name === 'Recovered' || name === 'Paused')) {
-      state.next(this.watchChain!);
-    } else {
-      state.next(this.releaseLock);
-    }
+    state.next(this.recordOutcome);
     return state;
   }
 
-  /** Reads the alarm's state; while it is still in ALARM, waits and runs the checks again. */
-  private watch(watch: WorkflowWatch, watchStart: sfn.Pass): sfn.IChainable {
-    const { scope } = this;
-    const readAlarm = new tasks.CallAwsService(scope, 'Read alarm state', {
-      comment: 'An alarm that stays in ALARM starts no new execution: this one keeps watching until it leaves ALARM.',
-      service: 'cloudwatch',
-      action: 'describeAlarms',
-      parameters: { AlarmNames: [watch.alarmName], AlarmTypes: ['MetricAlarm'] },
-      iamResources: WORKFLOW_ROLE_GRANTS,
-      resultPath: '$.alarm',
-    });
-    readAlarm.addRetry(AWS_API_RETRY);
-    // The watch is a courtesy after an outcome that stands: if the alarm cannot be read, stop watching.
-    readAlarm.addCatch(this.releaseLock, { errors: [sfn.Errors.ALL], resultPath: sfn.JsonPath.DISCARD });
-    const countCycle = new sfn.Pass(scope, 'Count watch cycle', {
-      parameters: { 'count.$': 'States.MathAdd($.watch.count, 1)' },
-      resultPath: statePath('watch'),
-    });
-    const wait = new sfn.Wait(scope, 'Wait to watch', {
-      comment: 'The alarm is still in ALARM: checks the instance again after the watch interval.',
-      time: sfn.WaitTime.duration(watch.interval),
-    });
-    return readAlarm.next(new sfn.Choice(scope, 'Alarm still on?')
-      .when(sfn.Condition.and(
-        sfn.Condition.isPresent('$.alarm.MetricAlarms[0].StateValue'),
-        sfn.Condition.stringEquals('$.alarm.MetricAlarms[0].StateValue', 'ALARM'),
-        sfn.Condition.numberLessThan(statePath('watch', 'count'), watch.maxCycles),
-      ), countCycle.next(wait).next(watchStart))
-      .otherwise(this.releaseLock));
+  /**
+   * Records the outcome as metrics, then: an execution that does not hold the lock ends; after a
+   * quiet outcome it keeps watching the alarm, after an escalation it follows the incident until
+   * it is over; else it releases the lock and ends.
+   */
+  private routeAfterOutcome(record: tasks.LambdaInvoke): void {
+    const { scope, settings } = this;
+    const next = new sfn.Choice(scope, 'After the outcome')
+      .when(sfn.Condition.stringEquals(statePath('outcome'), 'Already handled'), this.done);
+    const loop = { tasks: this.context, leaseSeconds: settings.leaseSeconds, stop: this.releaseLock };
+    const anyOf = (outcomes: readonly Outcome[]) => sfn.Condition.or(...outcomes.map((o) => sfn.Condition.stringEquals(statePath('outcome'), o)));
+    if (settings.watch && this.watchStart) {
+      next.when(anyOf(QUIET_OUTCOMES), watchLoop(loop, settings.watch, this.watchStart));
+    }
+    if (settings.followUp) {
+      next.when(anyOf(FOLLOWED_OUTCOMES), followUpLoop(loop, settings.followUp, settings.escalation, this.outcome('Resolved')));
+    }
+    next.otherwise(this.releaseLock);
+    record.addCatch(next, { errors: [sfn.Errors.ALL], resultPath: sfn.JsonPath.DISCARD });
+    record.next(next);
   }
 
   /** Tells the escalation notifier; if it cannot, tells the recovery notifier that paging failed. */
   private escalate(id: string, kind: 'UNRESPONSIVE' | 'ERROR' | 'NOT_REBOOTED', outcome: Outcome): sfn.IChainable {
-    const task = notifyTask(this.scope, id, this.settings.escalation, { kind, instanceId: this.settings.instanceId });
+    const task = notifyState(this.scope, id, this.settings.escalation, { kind, instanceId: this.settings.instanceId });
     const undelivered = new sfn.Pass(this.scope, `Undelivered: ${id}`, {
       result: sfn.Result.fromString(kind),
       resultPath: statePath('undeliveredKind'),
@@ -340,12 +331,18 @@ class WorkflowBuilder {
     });
     releaseBeforeFailing.addCatch(fail, { errors: [sfn.Errors.ALL], resultPath: sfn.JsonPath.DISCARD });
     releaseBeforeFailing.next(fail);
+    const record = recordOutcomeTask(this.context, 'Record failed escalation');
+    record.addCatch(releaseBeforeFailing, { errors: [sfn.Errors.ALL], resultPath: sfn.JsonPath.DISCARD });
+    const recordFailure = new sfn.Pass(scope, 'Paging failed', {
+      result: sfn.Result.fromString('Escalation failed'),
+      resultPath: statePath('outcome'),
+    }).next(record).next(releaseBeforeFailing);
     if (!settings.recovery) {
-      return releaseBeforeFailing;
+      return recordFailure;
     }
-    const tellOther = notifyTask(scope, 'Notify escalation failed', settings.recovery, { kind: 'ESCALATION_FAILED', instanceId: settings.instanceId });
-    tellOther.addCatch(releaseBeforeFailing, { errors: [sfn.Errors.ALL], resultPath: '$.otherChannelError' });
-    return tellOther.next(releaseBeforeFailing);
+    const tellOther = notifyState(scope, 'Notify escalation failed', settings.recovery, { kind: 'ESCALATION_FAILED', instanceId: settings.instanceId });
+    tellOther.addCatch(recordFailure, { errors: [sfn.Errors.ALL], resultPath: '$.otherChannelError' });
+    return tellOther.next(recordFailure);
   }
 
   /** Turns the lookup into the instance view (and the lock's times). */
@@ -355,7 +352,7 @@ class WorkflowBuilder {
 
   /** Adds the catch of unexpected errors to `state`: note the state's name, then escalate. */
   private guarded<T extends sfn.TaskStateBase | sfn.Parallel>(state: T, extraNoRetry: string[] = []): T {
-    if (state instanceof sfn.TaskStateBase && !(state instanceof tasks.LambdaInvoke)) {
+    if (state instanceof sfn.TaskStateBase && !(state instanceof tasks.LambdaInvoke) && !NOTIFY_STATES.has(state)) {
       if (extraNoRetry.length > 0) state.addRetry({ errors: extraNoRetry, maxAttempts: 0 });
       state.addRetry(AWS_API_RETRY);
     }

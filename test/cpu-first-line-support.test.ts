@@ -298,7 +298,11 @@ describe('overrides', () => {
     expect(support.urlCheckFunction).toBeUndefined();
     expect(support.sshCheckFunction).toBeUndefined();
     const states = definitionOf(template).States;
-    expect(states['Healthy?'].Choices[0]).toEqual({ Variable: '$.firstRun[0].passed', BooleanEquals: true, Next: 'All good' });
+    // The one check left decides, unless a drill simulates a failure.
+    expect(states['Healthy?'].Choices[0]).toEqual({
+      And: [{ Variable: '$.firstRun[0].passed', BooleanEquals: true }, { Variable: '$.drill.simulateFailure', BooleanEquals: false }],
+      Next: 'All good',
+    });
   });
 
   test('re-check policy', () => {
@@ -412,7 +416,7 @@ describe('handler options', () => {
     for (const [, fn] of fns) {
       expect(fn.Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['x86_64'], MemorySize: 1024 });
     }
-    expect(support.escalationFunction.node.id).toMatch(/^CpuFirstLineSupportOpsGenieNotifier[0-9A-F]{8}$/);
+    expect(support.escalationFunction!.node.id).toMatch(/^CpuFirstLineSupportOpsGenieNotifier[0-9A-F]{8}$/);
   });
 
   test('instances with other options get functions of their own; the defaults keep their IDs', () => {
@@ -604,7 +608,7 @@ describe('IAM', () => {
     const readers = policies.filter((p) => JSON.stringify(p).includes('secretsmanager:GetSecretValue'));
     expect(readers.map((p) => p.Properties.Roles)).toEqual(expect.arrayContaining([
       [stack.resolve(support.recoveryFunction!.role!.roleName)],
-      [stack.resolve(support.escalationFunction.role!.roleName)],
+      [stack.resolve(support.escalationFunction!.role!.roleName)],
     ]));
     expect(readers).toHaveLength(2);
     expect(JSON.stringify(readers.find((p) => JSON.stringify(p.Properties.Roles).includes('Slack')))).toContain('secret:slack-token');
@@ -730,7 +734,7 @@ describe('many instances in one stack', () => {
     const template = templateOf(stack).toJSON();
     const deployed = (support: CpuFirstLineSupport) => JSON.parse(substitutedDefinition(stack,
       template.Resources[stack.getLogicalId(support.stateMachine.node.defaultChild as any)].Properties, (value) => (typeof value === 'string' ? value : '<ref>')));
-    expect([plain, dry, slow, alike].map((s) => deployed(s).States['Decide reboot'].Parameters.dryRun)).toEqual([false, true, false, false]);
+    expect([plain, dry, slow, alike].map((s) => deployed(s).States['Start incident'].Parameters.drill.dryRun)).toEqual([false, true, false, false]);
     expect([plain, dry, slow, alike].map((s) => deployed(s).States['Schedule re-check'].Parameters.intervalSeconds)).toEqual([30, 30, 60, 30]);
   });
 
@@ -924,15 +928,20 @@ describe('safety', () => {
     // A lock held by another execution is an answer, not a retried error.
     expect(states['Take lock'].Retry[0]).toEqual({ ErrorEquals: ['DynamoDB.ConditionalCheckFailedException'], MaxAttempts: 0 });
     expect(states['Take lock'].Catch[0]).toEqual({ ErrorEquals: ['DynamoDB.ConditionalCheckFailedException'], ResultPath: null, Next: 'Already handled' });
-    expect(states['Already handled'].Next).toBe('Done');
+    // An execution that does not hold the lock records its outcome, then ends without touching the lock.
+    expect(states['Already handled'].Next).toBe('Record outcome');
+    expect(states['After the outcome'].Choices[0]).toEqual({ Variable: '$.outcome', StringEquals: 'Already handled', Next: 'Done' });
     expect(states['Release lock']).toMatchObject({
       Resource: 'arn:aws:states:::dynamodb:deleteItem',
       Parameters: { Key: { instanceId: { S: INSTANCE_ID } }, ConditionExpression: 'holder = :me' },
       Next: 'Done',
     });
-    for (const outcome of ['Escalated', 'Escalated without reboot', 'Escalated after error']) {
-      expect(states[outcome].Next).toBe('Release lock');
+    for (const outcome of ['Escalated', 'Escalated without reboot', 'Escalated after error', 'Resolved']) {
+      expect(states[outcome].Next).toBe('Record outcome');
     }
+    // After the escalated incident is followed up (or after any other outcome), the lock is released.
+    expect(states['After the outcome'].Default).toBe('Release lock');
+    expect(states['Keep following up?'].Default).toBe('Release lock');
   });
 
   test('the reboot is decided first, from a fresh lookup, and recorded on the instance before it happens', () => {
@@ -946,7 +955,7 @@ describe('safety', () => {
       'lookup.$': '$.lookup',
       'maxReboots': 1,
       'rebootWindowSeconds': 3600,
-      'dryRun': false,
+      'dryRun.$': '$.drill.dryRun',
       'checks.$': '$.firstRun',
       'gracePeriodSeconds': 30,
       'deadlineSeconds': 600,
@@ -970,9 +979,12 @@ describe('safety', () => {
 
   test('budget and dry run reach the guard', () => {
     const { template } = build({ rebootBudget: { maxReboots: 3, window: Duration.hours(6) }, dryRun: true });
-    expect(definitionOf(template).States['Decide reboot'].Parameters).toMatchObject({
-      maxReboots: 3, rebootWindowSeconds: 21_600, dryRun: true,
-    });
+    const states = definitionOf(template).States;
+    expect(states['Decide reboot'].Parameters).toMatchObject({ 'maxReboots': 3, 'rebootWindowSeconds': 21_600, 'dryRun.$': '$.drill.dryRun' });
+    // The construct's dry run is where every execution starts; only a drill's own dry run is added to it.
+    expect(states['Start incident'].Parameters.drill).toEqual({ active: false, dryRun: true, simulateFailure: false, label: '' });
+    expect(states['Start live drill'].Result).toEqual({ active: true, dryRun: true, simulateFailure: false, label: 'DRILL: ' });
+    expect(states['Start drill'].Result).toEqual({ active: true, dryRun: true, simulateFailure: true, label: 'DRILL: ' });
   });
 
   test('dry run announces to the recovery notifier, or to the escalation notifier when there is none', () => {
@@ -1000,9 +1012,13 @@ describe('safety', () => {
     expect(timeout).toBeGreaterThan(3600);
     expect(timeout).toBeLessThan(24 * 3600);
     // Watching (every 5 minutes for 6 hours by default) adds every watch cycle, and stays bounded.
-    const watching = definitionOf(build().template).TimeoutSeconds;
+    const watching = definitionOf(build({ watch: { resolveEscalations: false } }).template).TimeoutSeconds;
     expect(watching).toBeGreaterThan(timeout + 6 * 3600);
     expect(watching).toBeLessThanOrEqual(timeout + 18 * 3600);
+    // Following an escalation adds as many cycles again.
+    const following = definitionOf(build().template).TimeoutSeconds;
+    expect(following).toBeGreaterThan(watching + 6 * 3600);
+    expect(following).toBeLessThanOrEqual(watching + 18 * 3600);
   });
 });
 
@@ -1011,8 +1027,13 @@ describe('watching a lasting alarm', () => {
     const { template, stack, support } = build();
     const states = definitionOf(template).States;
     for (const outcome of ['All good', 'Recovered', 'Paused']) {
-      expect(states[outcome].Next).toBe('Read alarm state');
+      expect(states[outcome].Next).toBe('Record outcome');
     }
+    expect(states['Record outcome'].Next).toBe('After the outcome');
+    expect(states['After the outcome'].Choices[1]).toEqual({
+      Or: ['All good', 'Recovered', 'Paused'].map((outcome) => ({ Variable: '$.outcome', StringEquals: outcome })),
+      Next: 'Read alarm state',
+    });
     expect(states['Read alarm state']).toMatchObject({
       Resource: 'arn:aws:states:::aws-sdk:cloudwatch:describeAlarms',
       Parameters: { AlarmNames: [`<${JSON.stringify(stack.resolve(support.alarm.alarmName)).replace(/"/g, '')}>`], AlarmTypes: ['MetricAlarm'] },
@@ -1035,10 +1056,46 @@ describe('watching a lasting alarm', () => {
     for (const name of ['Read alarm state', 'Alarm still on?', 'Wait to watch', 'Start watch cycle']) {
       expect(states[name]).toBeUndefined();
     }
-    for (const outcome of ['All good', 'Recovered', 'Paused']) {
-      expect(states[outcome].Next).toBe('Release lock');
+    for (const name of ['Wait to follow up', 'Notify resolved', 'Resolved']) {
+      expect(states[name]).toBeUndefined();
     }
+    expect(states['After the outcome'].Choices).toHaveLength(1);
+    expect(states['After the outcome'].Default).toBe('Release lock');
     expect(JSON.stringify(workflowStatements(template, stack, support))).not.toContain('cloudwatch:DescribeAlarms');
+  });
+});
+
+describe('resolving escalations', () => {
+  test('by default: after an escalation, checks again every watch interval and tells the escalation notifier RESOLVED once all pass', () => {
+    const states = definitionOf(build().template).States;
+    expect(states['After the outcome'].Choices[2]).toEqual({
+      Or: ['Escalated', 'Escalated without reboot'].map((outcome) => ({ Variable: '$.outcome', StringEquals: outcome })),
+      Next: 'Wait to follow up',
+    });
+    expect(states['Wait to follow up'].Seconds).toBe(300);
+    expect(states['Keep following up?'].Choices[0]).toEqual({ Variable: '$.followUp.count', NumericLessThan: 72, Next: 'Wait to follow up' });
+    // Only passing checks resolve: the alarm's state words the resolution.
+    const healthy = states['Healthy since the escalation?'];
+    expect(healthy.Choices.map((c: any) => c.Next)).toEqual(['Resolved with alarm OK', 'Resolved by checks']);
+    expect(JSON.stringify(healthy.Choices[0])).toContain('{"Variable":"$.alarm.MetricAlarms[0].StateValue","StringEquals":"OK"}');
+    expect(healthy.Default).toBe('Count follow-up');
+    const notify = states['Notify resolved'];
+    expect(notify.Parameters.Payload).toMatchObject({ 'kind': 'RESOLVED', 'resolution.$': '$.resolution.reason', 'resolvedAt.$': '$.resolution.at' });
+    // The escalation notifier's function, which raised the alert, closes it.
+    expect(notify.Parameters.FunctionName).toEqual(states['Notify unresponsive'].Parameters.FunctionName);
+    expect(notify.Next).toBe('Resolved');
+    // A step that fails, or an alert that cannot be closed, ends the follow-up quietly: the escalation stands.
+    for (const name of ['Look up to follow up', 'Inspect to follow up', 'Renew lock to follow up', 'Follow-up check', 'Notify resolved']) {
+      expect(states[name].Catch.map((c: any) => c.Next)).toEqual(['Release lock']);
+    }
+  });
+
+  test('watch: {resolveEscalations: false} ends the execution at the escalation', () => {
+    const states = definitionOf(build({ watch: { resolveEscalations: false } }).template).States;
+    for (const name of ['Wait to follow up', 'Notify resolved', 'Resolved', 'Follow-up check']) {
+      expect(states[name]).toBeUndefined();
+    }
+    expect(states['After the outcome'].Choices).toHaveLength(2);
   });
 });
 
@@ -1068,7 +1125,9 @@ describe('notification retries', () => {
       expect(states[name].Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.escalationError', Next: `Undelivered: ${name}` }]);
       expect(states[`Undelivered: ${name}`].Next).toBe('Notify escalation failed');
     }
-    expect(states['Notify escalation failed'].Next).toBe('Release lock before failing');
+    expect(states['Notify escalation failed'].Next).toBe('Paging failed');
+    expect(states['Paging failed'].Next).toBe('Record failed escalation');
+    expect(states['Record failed escalation'].Next).toBe('Release lock before failing');
     expect(states['Release lock before failing'].Next).toBe('Escalation failed');
     expect(states['Escalation failed'].Type).toBe('Fail');
   });

@@ -5,6 +5,7 @@
 import { Duration } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { messageText, OPSGENIE_KEY, playScenario, Scenario, ScenarioResult, SCENARIOS, SLACK_TOKEN, INSTANCE_ID } from '../local/scenarios';
+import { OUTCOMES } from '../src/contract';
 
 const byName = (name: string): Scenario => {
   const scenario = SCENARIOS.find((s) => s.name === name);
@@ -15,13 +16,10 @@ const byName = (name: string): Scenario => {
 /** Real milliseconds per simulated second: a wait of 30 s takes 300 ms. */
 const MS_PER_SECOND = 10;
 
-/** The states every execution passes after its outcome: watching an alarm that has left ALARM, releasing the lock. */
-const AFTER_OUTCOME = ['Read alarm state', 'Alarm still on?', 'Release lock', 'Done'];
-
-/** The last `n` states of `path` up to the outcome. */
+/** The last `n` states of `path` up to its last outcome. */
 function lastBeforeEnd(path: string[], n: number): string[] {
-  let end = path.length;
-  while (end > 0 && AFTER_OUTCOME.includes(path[end - 1])) end--;
+  const outcomes: readonly string[] = OUTCOMES;
+  const end = path.map((state) => outcomes.includes(state)).lastIndexOf(true) + 1;
   return path.slice(Math.max(0, end - n), end);
 }
 
@@ -34,7 +32,8 @@ describe('healthy first run', () => {
   test('ends quietly: no reboot, no message', () => {
     expect(result.report.status).toBe('SUCCEEDED');
     expect(result.report.path).toEqual([
-      'Start incident', 'Look up instance', 'Inspect instance', 'Take lock', 'Paused?', 'Check instance', 'Healthy?', 'All good',
+      'Start incident', 'Drill?', 'Look up instance', 'Inspect instance', 'Take lock', 'Paused?', 'Check instance', 'Healthy?', 'All good',
+      'Record outcome', 'After the outcome',
       // The alarm has left ALARM: nothing to watch; the lock is released.
       'Read alarm state', 'Alarm still on?', 'Release lock', 'Done',
     ]);
@@ -117,10 +116,19 @@ describe('unhealthy, reboot, never healthy', () => {
     expect(result.reboots).toBe(1);
     expect(result.report.path.filter((s) => s === 'Re-check instance')).toHaveLength(5);
     expect(lastBeforeEnd(result.report.path, 2)).toEqual(['Notify unresponsive', 'Escalated']);
-    // An escalation ends the execution: no watching.
-    expect(result.report.path.slice(-3)).toEqual(['Escalated', 'Release lock', 'Done']);
     expect(result.opsGenieAlerts).toHaveLength(1);
     expect(result.slackMessages).toHaveLength(0);
+  });
+
+  test('follows the escalated incident at the watch interval, and leaves the alert open while the instance still fails', () => {
+    const path = result.report.path;
+    const afterEscalation = path.slice(path.lastIndexOf('Escalated') + 1);
+    // 20 minutes at 5-minute intervals: four follow-up checks, then the execution ends.
+    expect(afterEscalation.filter((s) => s === 'Follow-up check')).toHaveLength(4);
+    expect(afterEscalation).not.toContain('Notify resolved');
+    expect(afterEscalation.slice(-4)).toEqual(['Count follow-up', 'Keep following up?', 'Release lock', 'Done']);
+    expect(result.opsGenieCloses).toHaveLength(0);
+    expect([...result.opsGenieAlertsByAlias.values()].map((a) => a.open)).toEqual([true]);
   });
 
   test('the alert carries the key from the secret, is per instance and names what failed in each run', () => {
@@ -169,8 +177,9 @@ describe('a handler that throws', () => {
       opsGenieStatus: 401,
     }, MS_PER_SECOND);
     expect(result.report.status).toBe('FAILED');
-    expect(result.report.path.slice(-5)).toEqual([
-      'Notify unresponsive', 'Undelivered: Notify unresponsive', 'Notify escalation failed', 'Release lock before failing', 'Escalation failed',
+    expect(result.report.path.slice(-7)).toEqual([
+      'Notify unresponsive', 'Undelivered: Notify unresponsive', 'Notify escalation failed',
+      'Paging failed', 'Record failed escalation', 'Release lock before failing', 'Escalation failed',
     ]);
     // The recovery notifier hears that paging failed.
     expect(result.slackMessages).toHaveLength(1);
@@ -196,5 +205,84 @@ describe('secrets', () => {
       }
       expect(result.logs.length).toBeGreaterThan(0);
     }
+  });
+});
+
+describe('an escalated incident that someone fixes later', () => {
+  let result: ScenarioResult;
+  beforeAll(async () => {
+    result = await playScenario({
+      ...byName('hung, never back'),
+      props: { recheck: { gracePeriod: Duration.seconds(60), deadline: Duration.minutes(3) } },
+      // Escalated about 4 minutes in; a human fixes the instance some minutes later.
+      later: { afterSeconds: 480, health: 'healthy' },
+    }, MS_PER_SECOND);
+  });
+
+  test('is resolved at the first follow-up check that passes: the alert raised for the incident is closed by its alias', () => {
+    expect(result.report.status).toBe('SUCCEEDED');
+    const path = result.report.path;
+    const afterEscalation = path.slice(path.indexOf('Escalated') + 1);
+    const followUps = afterEscalation.filter((s) => s === 'Follow-up check').length;
+    expect(followUps).toBeGreaterThanOrEqual(1);
+    // Every follow-up check before the last one failed and was counted.
+    expect(afterEscalation.filter((s) => s === 'Count follow-up')).toHaveLength(followUps - 1);
+    // The fake alarm has left ALARM: the resolution says so.
+    expect(afterEscalation.slice(-8)).toEqual([
+      'Healthy since the escalation?', 'Resolved with alarm OK', 'Notify resolved', 'Resolved', 'Record outcome', 'After the outcome', 'Release lock', 'Done',
+    ]);
+    expect(lastBeforeEnd(path, 3)).toEqual(['Resolved with alarm OK', 'Notify resolved', 'Resolved']);
+    expect(result.report.output.outcome).toBe('Resolved');
+    expect(result.opsGeniePages).toHaveLength(1);
+    const alias = result.opsGeniePages[0].body.alias;
+    expect(result.opsGenieCloses).toHaveLength(1);
+    expect(result.opsGenieCloses[0].path).toBe(`/v2/alerts/${encodeURIComponent(alias)}/close?identifierType=alias`);
+    expect(result.opsGenieCloses[0].body.note).toMatch(/RESOLVED: .* is healthy again/);
+    expect(result.opsGenieCloses[0].body.note).toMatch(/passed every check again and its alarm is back to OK/);
+    expect(result.opsGenieAlertsByAlias.get(alias)?.open).toBe(false);
+  });
+});
+
+describe('a fire drill', () => {
+  test('by default runs the real checks, counts them as failed and announces the reboot as a drill, without rebooting', async () => {
+    const result = await playScenario({
+      name: 'drill on a healthy instance', initialHealth: 'healthy', input: { drill: { requestedBy: 'test' } },
+    }, MS_PER_SECOND);
+    expect(result.report.status).toBe('SUCCEEDED');
+    expect(result.report.path.slice(0, 4)).toEqual(['Start incident', 'Drill?', 'Start drill', 'Look up instance']);
+    expect(result.report.output.firstRun.every((r: any) => r.passed)).toBe(true);
+    expect(lastBeforeEnd(result.report.path, 2)).toEqual(['Notify would reboot', 'Dry run']);
+    expect(result.reboots).toBe(0);
+    expect(result.slackMessages).toHaveLength(1);
+    expect(messageText(result.slackMessages[0])).toMatch(/DRILL: .*would be rebooted \(dry run\)/);
+    expect(messageText(result.slackMessages[0])).toMatch(/Fire drill: this execution was started by hand/);
+    expect(result.opsGenieAlerts).toHaveLength(0);
+  });
+
+  test('a live drill is an incident as if the alarm fired: a healthy instance is left alone', async () => {
+    const result = await playScenario({
+      name: 'live drill on a healthy instance', initialHealth: 'healthy', input: { drill: { live: true } },
+    }, MS_PER_SECOND);
+    expect(result.report.path.slice(0, 4)).toEqual(['Start incident', 'Drill?', 'Start live drill', 'Look up instance']);
+    expect(lastBeforeEnd(result.report.path, 1)).toEqual(['All good']);
+    expect(result.reboots).toBe(0);
+    expect(result.slackMessages).toHaveLength(0);
+  });
+
+  test('a live drill of a hung instance reboots it, and the recovery notice says it was a drill', async () => {
+    const result = await playScenario({
+      ...byName('hung, back 75 s after the reboot'), input: { drill: { live: true } },
+    }, MS_PER_SECOND);
+    expect(lastBeforeEnd(result.report.path, 2)).toEqual(['Notify recovered', 'Recovered']);
+    expect(result.reboots).toBe(1);
+    expect(messageText(result.slackMessages[0])).toMatch(/DRILL: .*recovered after a reboot/);
+  });
+
+  test('a drill cannot turn off the construct\'s dry run', async () => {
+    const result = await playScenario({
+      ...byName('hung, back 75 s after the reboot'), input: { drill: { live: true } }, props: { dryRun: true },
+    }, MS_PER_SECOND);
+    expect(lastBeforeEnd(result.report.path, 2)).toEqual(['Notify would reboot', 'Dry run']);
+    expect(result.reboots).toBe(0);
   });
 });

@@ -1,3 +1,4 @@
+import { emfErrors, emfMetrics } from './support/emf-spec';
 import {
   decideReboot,
   describeWindow,
@@ -13,7 +14,7 @@ import {
   REBOOT_LEDGER_TAG_KEY,
   runGuard,
 } from '../../lambda/guard.lambda';
-import { DescribedReservations, InspectEvent, RebootGuardEvent, RecheckSchedule, ScheduleEvent } from '../../src/contract';
+import { DescribedReservations, InspectEvent, RebootGuardEvent, RecheckSchedule, RecordOutcomeEvent, ScheduleEvent } from '../../src/contract';
 
 const INSTANCE_ID = 'i-0123456789abcdef0';
 const NOW = Date.parse('2026-11-26T03:00:00Z');
@@ -70,7 +71,7 @@ describe('reading the event', () => {
 
   test.each([
     ['not an object', 'INSPECT', /`event` must be a JSON object/],
-    ['an unknown step', { step: 'ADMIT', instanceId: INSTANCE_ID }, /`step` must be one of "INSPECT", "REBOOT", "SCHEDULE", got "ADMIT"/],
+    ['an unknown step', { step: 'ADMIT', instanceId: INSTANCE_ID }, /`step` must be one of "INSPECT", "REBOOT", "SCHEDULE", "RECORD", got "ADMIT"/],
     ['no instance ID', { step: 'REBOOT' }, /`instanceId` must be a non-empty string/],
     ['no lookup', { ...inspectEvent(), lookup: undefined }, /`lookup` must be the answer of DescribeInstances/],
     ['reservations that are not a list', { ...inspectEvent(), lookup: { Reservations: {} } }, /`lookup.Reservations` must be the Reservations list/],
@@ -288,5 +289,72 @@ describe('the handler', () => {
 
   test('a malformed event is rejected', async () => {
     await expect(handler({ step: 'REBOOT' })).rejects.toThrow(expect.objectContaining({ name: 'InvalidEventError' }));
+  });
+});
+
+describe('RECORD', () => {
+  const STARTED = '2026-11-26T02:47:30Z';
+
+  function recordEvent(overrides: Partial<RecordOutcomeEvent> = {}): RecordOutcomeEvent {
+    return { step: 'RECORD', instanceId: INSTANCE_ID, outcome: 'Recovered', incidentStartedAt: STARTED, rebootIssued: true, drill: false, ...overrides };
+  }
+
+  /** Runs the guard on `event` at NOW and answers what it answered and the lines it logged. */
+  function record(event: unknown): { answer: unknown; lines: string[] } {
+    const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+    try {
+      const answer = runGuard(readGuardEvent(event), NOW);
+      return { answer, lines: log.mock.calls.map((call) => String(call[0])) };
+    } finally {
+      log.mockRestore();
+    }
+  }
+
+  test('accepts a RECORD event, the outcome in any case', () => {
+    expect(readGuardEvent({ ...recordEvent(), outcome: 'escalated WITHOUT reboot' })).toEqual(recordEvent({ outcome: 'Escalated without reboot' }));
+  });
+
+  test.each([
+    ['an unknown outcome', { ...recordEvent(), outcome: 'Exploded' }, /`outcome` must be one of "All good", .*got "Exploded"/],
+    ['no outcome', { ...recordEvent(), outcome: undefined }, /`outcome` must be one of/],
+    ['no incident start', { ...recordEvent(), incidentStartedAt: undefined }, /`incidentStartedAt` must be a non-empty string/],
+    ['an incident start that is no time', recordEvent({ incidentStartedAt: 'yesterday' }), /`incidentStartedAt` must be a time in ISO 8601, got "yesterday"/],
+    ['a reboot flag that is not a boolean', { ...recordEvent(), rebootIssued: 'true' }, /`rebootIssued` must be true or false, got "true"/],
+    ['no drill flag', { ...recordEvent(), drill: undefined }, /`drill` must be true or false/],
+    ['no instance ID', { ...recordEvent(), instanceId: ' ' }, /`instanceId` must be a non-empty string/],
+  ])('refuses %s', (_name, event, error) => {
+    expect(() => readGuardEvent(event)).toThrow(expect.objectContaining({ name: 'InvalidEventError', message: expect.stringMatching(error) }));
+  });
+
+  test('records an outcome as one EMF log line, timed on the guard\'s clock', () => {
+    const { answer, lines } = record(recordEvent());
+    expect(answer).toEqual({ recorded: true });
+    expect(lines).toHaveLength(1);
+    expect(emfErrors(lines[0])).toEqual([]);
+    const metrics = emfMetrics(lines[0]);
+    expect(Object.fromEntries(Object.entries(metrics).map(([name, m]) => [name, m.value]))).toEqual({
+      Incidents: 1, Recovered: 1, Reboots: 1, TimeToRecovery: 750,
+    });
+    expect(metrics.TimeToRecovery).toMatchObject({ unit: 'Seconds', namespace: 'CpuFirstLineSupport', dimensions: { InstanceId: INSTANCE_ID } });
+    expect(JSON.parse(lines[0])).toMatchObject({ _aws: { Timestamp: NOW }, handler: 'guard', outcome: 'Recovered', incidentStartedAt: STARTED });
+  });
+
+  test('a drill records no metric, and logs what it would have recorded', () => {
+    const { answer, lines } = record(recordEvent({ outcome: 'Escalated', drill: true }));
+    expect(answer).toEqual({ recorded: false });
+    expect(lines).toHaveLength(1);
+    const line = JSON.parse(lines[0]);
+    expect(line._aws).toBeUndefined();
+    expect(line).toMatchObject({ decision: 'DRILL_NOT_RECORDED', outcome: 'Escalated', wouldRecord: ['Incidents=1', 'Escalated=1', 'Reboots=1'] });
+  });
+
+  test('an execution that found the incident handled elsewhere records nothing', () => {
+    const { answer, lines } = record(recordEvent({ outcome: 'Already handled', rebootIssued: false }));
+    expect(answer).toEqual({ recorded: false });
+    expect(lines.map((l) => JSON.parse(l)._aws)).toEqual([undefined]);
+  });
+
+  test('the handler refuses a malformed RECORD event', async () => {
+    await expect(handler({ ...recordEvent(), outcome: 'Exploded' })).rejects.toThrow(expect.objectContaining({ name: 'InvalidEventError' }));
   });
 });
