@@ -1,7 +1,7 @@
 import { awscdk, javascript, TextFile } from 'projen';
 
 /** Handlers that run on AWS Lambda; each is bundled into `assets/<name>.lambda/index.js`. */
-const HANDLERS = ['url-check', 'ssh-check', 'route53-check', 'slack-notify', 'opsgenie-notify', 'guard'];
+const HANDLERS = ['url-check', 'ssh-check', 'route53-check', 'slack-notify', 'opsgenie-notify', 'pagerduty-notify', 'teams-notify', 'guard'];
 
 /**
  * The Node.js 22 Lambda runtime ships AWS SDK v3, so the bundles leave it out. `ssh2`
@@ -29,23 +29,28 @@ const project = new awscdk.AwsCdkConstructLibrary({
 
   tsconfigDevFile: 'tsconfig.dev.json',
   tsconfigDev: {
-    include: ['.projenrc.ts', 'lambda/**/*.ts', 'local/**/*.ts'],
+    include: ['.projenrc.ts', 'lambda/**/*.ts', 'local/**/*.ts', 'cli/**/*.ts'],
     compilerOptions: {},
   },
   eslintOptions: {
     dirs: ['src'],
-    devdirs: ['test', 'lambda', 'local', 'projenrc', '.projenrc.ts'],
+    devdirs: ['test', 'lambda', 'local', 'cli', 'projenrc', '.projenrc.ts'],
     projectService: false,
     tsconfigPath: './tsconfig.dev.json',
   },
 
   lambdaAutoDiscover: false,
   devDeps: [
+    '@aws-cdk/integ-runner@^2',
+    '@aws-cdk/integ-tests-alpha@2.193.0-alpha.0',
+    '@aws-sdk/client-cloudformation@^3',
     '@aws-sdk/client-ec2@^3',
+    '@aws-sdk/client-sfn@^3',
     '@aws-sdk/client-route-53@^3',
     '@aws-sdk/client-secrets-manager@^3',
     '@types/aws-lambda',
     '@types/ssh2',
+    'aws-cdk@^2',
     'aws-local-stepfunctions@^3',
     'aws-sdk-client-mock@^4',
     'cdk-nag@^2',
@@ -78,7 +83,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     moduleName: 'github.com/cdk-cpu-first-line-support/cdk-cpu-first-line-support-go',
   },
 
-  gitignore: ['/cdk.out/', '/local/cdk.out/', '/.jsii.tabl.json'],
+  gitignore: ['/cdk.out/', '/local/cdk.out/', '/.jsii.tabl.json', '/test/cdk-integ.out.*', '/examples/*/cdk.out/', '/examples/*/node_modules/'],
 });
 
 // Node.js 20 or later, to build and to synthesize; .nvmrc names 22, the Lambda runtime the handlers are built for.
@@ -98,10 +103,11 @@ project.addPackageIgnore('/lambda/');
 project.addPackageIgnore('/local/');
 project.addPackageIgnore('/.ci/');
 project.addPackageIgnore('/rosetta/');
+project.addPackageIgnore('/examples/');
 
 // The tarball ships the compiled lib/ and the handler bundles in assets/: refuse to pack without them,
 // so that `npx projen package:js` on a fresh clone fails loudly instead of shipping a broken package.
-const bundles = HANDLERS.map((name) => `assets/lambda/${name}.lambda/index.js`);
+const bundles = [...HANDLERS.map((name) => `assets/lambda/${name}.lambda/index.js`), 'assets/cli/cpu-first-line-support/index.js'];
 project.tasks.tryFind('package:js')!.prependExec(
   `node -e "const fs = require('fs'); const missing = ${JSON.stringify(['lib/index.js', ...bundles]).replace(/"/g, "'")}.filter((f) => !fs.existsSync(f)); `
   + 'if (missing.length) { console.error(\'Missing \' + missing.join(\', \') + \': run npx projen build first\'); process.exit(1); }"',
@@ -147,5 +153,49 @@ project.addTask('faults', {
   env: { NODE_NO_WARNINGS: '1' },
   exec: 'ts-node --project tsconfig.dev.json local/fault-table.ts',
 });
+
+// The `cpu-first-line-support` command (drills, incident listings): one self-contained bundle, AWS SDK
+// included, so that `npx cpu-first-line-support` needs nothing but the package. Its sources are not shipped.
+project.bundler.addBundle('cli/cpu-first-line-support.ts', {
+  platform: 'node',
+  target: 'node20',
+  externals: [],
+  banner: '#!/usr/bin/env node',
+  executable: true,
+});
+project.addBins({ 'cpu-first-line-support': 'assets/cli/cpu-first-line-support/index.js' });
+project.addPackageIgnore('/cli/');
+
+// The deployable example (examples/basic) imports the published name, as a user's app does. In this repository
+// that name is the source: `tsc -p tsconfig.dev.json` and eslint check the example against the current API
+// (test/examples.test.ts maps it the same way with a virtual jest mock).
+project.tsconfigDev.file.addOverride('compilerOptions.paths', { 'cdk-cpu-first-line-support': ['./src/index.ts'] });
+project.eslint?.addLintPattern('examples');
+
+// The integration test (test/integ.*.ts, for the integ-runner) and its committed snapshot (test/integ.*.ts.snapshot/).
+// Offline, no AWS account: `integ:snapshot` synthesizes the test and compares templates and assets (the state machine
+// definition is an asset) with the snapshot; `integ:update` rewrites the snapshot of a test that changed. With AWS
+// credentials, `npx integ-runner ... --update-on-failed --force` (the same options) deploys it and runs its assertions.
+const INTEG_RUNNER = 'integ-runner --directory test --language typescript --app "ts-node --project tsconfig.dev.json {filePath}"';
+const integEnv = {
+  // Without credentials, the AWS SDK must not go looking for them at an instance metadata endpoint.
+  AWS_EC2_METADATA_DISABLED: 'true',
+  NODE_NO_WARNINGS: '1',
+};
+const integSnapshot = project.addTask('integ:snapshot', {
+  description: 'Check offline that the integration test snapshots (test/integ.*.ts.snapshot/) match what the tests synthesize now',
+  env: integEnv,
+});
+// The stacks point their functions at the bundles in assets/: compare with the current handlers.
+integSnapshot.spawn(project.tasks.tryFind('bundle')!);
+integSnapshot.exec(INTEG_RUNNER);
+const integUpdate = project.addTask('integ:update', {
+  description: 'Rewrite offline the snapshot of every integration test whose synthesized templates or assets changed (no deploy)',
+  env: integEnv,
+});
+integUpdate.spawn(project.tasks.tryFind('bundle')!);
+integUpdate.exec(`${INTEG_RUNNER} --update-on-failed --dry-run`);
+// The build checks the committed snapshot: a change of the workflow or a handler that was not looked at fails it.
+project.testTask.spawn(integSnapshot);
 
 project.synth();
