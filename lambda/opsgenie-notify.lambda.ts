@@ -219,6 +219,8 @@ export const CONFIRMATION_POLICY = { attempts: 4, firstWaitMs: 250, timeoutMs: 5
  * (https://docs.opsgenie.com/docs/alert-api#get-request-status). Asks up to 4 times, after
  * 0.25, 0.5, 1 and 2 s; 404 means "not processed yet".
  *
+ * @param closing the request closes an alert: one that OpsGenie processed without closing anything
+ * (no open alert had the alias) is done, not refused
  * @throws OpsGenieApiError when OpsGenie processed the request and did not create the alert;
  * NotifierUnavailableError when it was still not processed (the workflow sends it again: the
  * same alias only adds to the alert if the first one was created meanwhile)
@@ -229,6 +231,7 @@ export async function confirmOpsGenieRequest(
   requestId: string | undefined,
   redact: (text: string) => string,
   policy = CONFIRMATION_POLICY,
+  closing = false,
 ): Promise<void> {
   if (requestId === undefined) {
     throw new NotifierUnavailableError('OpsGenie accepted the alert without a requestId, so it cannot be confirmed; the workflow retries later');
@@ -245,6 +248,8 @@ export async function confirmOpsGenieRequest(
       if (answer.status === 200) {
         const data = (JSON.parse(answer.body) as { data?: { isSuccess?: unknown; status?: unknown } }).data;
         if (data?.isSuccess === true) return;
+        // A close that found no open alert (a human closed it, or it was never created) leaves nothing open: done.
+        if (data?.isSuccess === false && closing) return;
         if (data?.isSuccess === false) {
           throw new OpsGenieApiError(redact(`OpsGenie accepted the alert but did not create it: ${String(data.status ?? 'no status')} (request ${requestId})`));
         }
@@ -280,7 +285,8 @@ export const OPSGENIE_NOTIFIER: NotifierDefinition<OpsGenieParameters> = {
   isTransient: isRetryableStatus,
   interpretResponse: (response) => interpretOpsGenieResponse(response),
   describeParameters: (parameters) => ({ team: parameters.team, priority: parameters.priority }),
-  confirm: ({ destination, secret, reference, redact }) => confirmOpsGenieRequest(destination.baseUrl, secret, reference, redact),
+  confirm: ({ event, destination, secret, reference, redact }) =>
+    confirmOpsGenieRequest(destination.baseUrl, secret, reference, redact, CONFIRMATION_POLICY, event.kind === 'RESOLVED'),
 };
 
 /** Raises the OpsGenie alert; `options` set the deadline and tune the retries (for tests). */

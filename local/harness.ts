@@ -233,8 +233,14 @@ export class NotificationServices {
   public failEntries?: string;
 
   public async publish(input: any): Promise<any> {
+    const invalid = (message: string) => Object.assign(new Error(`Invalid parameter: ${message}`), { name: 'SNS.InvalidParameterException' });
     if (typeof input.Message !== 'string') {
-      throw Object.assign(new Error('Invalid parameter: Message must be a string'), { name: 'SNS.InvalidParameterException' });
+      throw invalid('Message must be a string');
+    }
+    // https://docs.aws.amazon.com/sns/latest/api/API_Publish.html: "Subject ... must be ASCII text that begins with a letter,
+    // number, or punctuation mark; must not include line breaks or control characters; and must be less than 100 characters long."
+    if (input.Subject !== undefined && (typeof input.Subject !== 'string' || input.Subject.length >= 100 || !/^[\x20-\x7e]+$/.test(input.Subject))) {
+      throw invalid(`Subject: ${JSON.stringify(input.Subject)}`);
     }
     this.published.push(input);
     return { MessageId: `msg-${this.published.length}` };

@@ -112,10 +112,21 @@ function checkFunction(scope: Construct, id: string, handler: 'url-check' | 'ssh
  * the private addresses of that group's network interfaces only: a check of the public address
  * reaches the instance through a NAT gateway, whose address no security group rule here can name.
  *
+ * Only the instance's groups get a rule: the function's group allows all outbound traffic (the
+ * Lambda default). When the instance's group is in another stack, `remoteRule` puts the rule in
+ * the function's stack, which already depends on the instance's stack; `instance.connections.allowFrom`
+ * would put it in the instance's stack, which would then depend on this one: a cycle. In one stack
+ * the rule stays under the instance's group, as before. Either way its construct ID names the
+ * group, the source and the port, so instances behind one group get one rule.
+ *
  * @see https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html#security-group-referencing
  */
 function admitCheck(props: ChecksProps, fn: ec2.IConnectable, port: number, address: InstanceAddress | undefined, check: string): void {
   if (props.instance && props.vpc && address === InstanceAddress.PRIVATE_IP) {
-    props.instance.connections.allowFrom(fn, ec2.Port.tcp(port), `cdk-cpu-first-line-support ${check}`);
+    for (const group of props.instance.connections.securityGroups) {
+      for (const source of fn.connections.securityGroups) {
+        group.addIngressRule(source, ec2.Port.tcp(port), `cdk-cpu-first-line-support ${check}`, true);
+      }
+    }
   }
 }

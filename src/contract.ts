@@ -351,7 +351,8 @@ export interface ScheduleEvent {
  *
  * - By default a drill is a dry run that treats the checks as failed whatever they found: it
  *   runs every check for real, decides as in an incident, and sends the "would reboot" notice,
- *   marked as a drill. It never reboots.
+ *   marked as a drill, whatever the decision (but a pause). It never reboots, pages nobody and
+ *   takes no incident lock.
  * - With `live: true` it is an incident as if the alarm had fired: the real checks decide, and
  *   an instance that fails them is rebooted (unless the construct is in dry run). A drill can
  *   never force the reboot of an instance that passes its checks.

@@ -60,7 +60,7 @@ export class CpuFirstLineSupport extends Construct {
   /**
    * The role of the state machine. Its only permissions: tag (reboot ledger only) and reboot
    * this instance, hold this instance's incident lock, read this instance's alarm and health
-   * check; and, through a managed policy that the stack shares between the workflows that use
+   * check, publish to its notifiers' SNS topics and put the library's events on their event buses; and, through a managed policy that the stack shares between the workflows that use
    * the same handlers (`CpuFirstLineSupportWorkflowPolicy<hash>`), invoke exactly this
    * workflow's functions, look instances up, deliver its logs and trace. The rule's target has a role of its own, shared in the stack, that may only start the
    * stack's state machines.

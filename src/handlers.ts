@@ -89,6 +89,9 @@ function handlerFunction(stack: Stack, id: string, options: SharedFunctionOption
     vpc: options.vpc,
     vpcSubnets: options.vpc ? options.vpcSubnets : undefined,
     tracing: lambda.Tracing.ACTIVE,
+    // The guard's metrics are log lines in the embedded metric format, which CloudWatch reads from
+    // the text log format only: set it, so that no account default or aspect switches it to JSON.
+    loggingFormat: lambda.LoggingFormat.TEXT,
     environment: {
       // Reuse TCP connections to AWS APIs across invocations.
       AWS_NODEJS_CONNECTION_REUSE_ENABLED: '1',

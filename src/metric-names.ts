@@ -16,7 +16,7 @@ export const INSTANCE_DIMENSION = 'InstanceId';
 
 /** The names of the metrics the automation records. */
 export const METRIC_NAMES = {
-  /** One per outcome of an incident (every outcome but 'Already handled' and 'Resolved'). */
+  /** One per outcome of an incident (every outcome but 'Already handled' and 'Resolved'), each watch cycle of an alarm that stays on included. */
   incidents: 'Incidents',
   /** Every check passed. */
   allGood: 'AllGood',

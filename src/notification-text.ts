@@ -12,7 +12,7 @@ export const TITLE_TEMPLATES: Record<NotificationKind, string> = {
   UNRESPONSIVE: '{instance} unresponsive after a reboot',
   NOT_REBOOTED: '{instance} failed its checks and was not rebooted',
   WOULD_REBOOT: '{instance} would be rebooted (dry run)',
-  ESCALATION_FAILED: 'PAGING FAILED: nobody was paged for {instance}; look at it now',
+  ESCALATION_FAILED: 'PAGING FAILED for {instance}: the alert was not delivered; look at it now',
   RESOLVED: 'RESOLVED: {instance} is healthy again after its escalation',
   ERROR: 'CPU first-line support failed with an error for {instance}',
 };
@@ -24,8 +24,8 @@ export const LEADS: Record<NotificationKind, string> = {
   NOT_REBOOTED: 'It failed its checks, but the workflow did not reboot it (the reboot decision below says why). A human must look at it.',
   WOULD_REBOOT: 'Dry run: it failed its checks and would have been rebooted, but nothing was done. '
     + 'To let the workflow reboot instances, set the construct prop `dryRun` to false.',
-  ESCALATION_FAILED: 'Paging FAILED: the escalation notifier could not deliver its alert, even after every retry, so nobody has been paged. '
-    + 'A human must look at the instance now.',
+  ESCALATION_FAILED: 'Paging FAILED: the escalation notifier could not deliver its alert, even after every retry '
+    + '(with several notifiers, at least one of them could not), so nobody may have been paged. A human must look at the instance now.',
   RESOLVED: 'The incident that was escalated is over; its alert is closed. No action needed unless a human is still working on it.',
   ERROR: 'The workflow that checks and reboots the instance stopped with an error. A human must look at the instance and the workflow.',
 };

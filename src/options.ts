@@ -259,7 +259,7 @@ export interface RebootBudget {
  *
  * The alarm's rule fires when the alarm enters `ALARM`, not while it stays there. So that an
  * instance whose CPU stays maxed out and that hangs later is not forgotten, an execution that
- * ends quietly (all checks passed, recovered after a reboot, or paused) reads the alarm's
+ * ends quietly (all checks passed, recovered after a reboot, paused, or an escalation resolved) reads the alarm's
  * state again after `interval`; while it is still in `ALARM`, it runs the checks again (and
  * re-reads the pause tag), with the same reboot decision and budget as the first run.
  */

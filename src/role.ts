@@ -6,6 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { acceptNagFindings } from './nag';
+import { NOTIFICATION_SOURCE } from './notification-text';
 import { shortKey, stackSingleton } from './stack-scoped';
 
 /** What one instance's workflow may touch. */
@@ -93,6 +94,8 @@ function notificationStatements(topics: sns.ITopic[], eventBuses: events.IEventB
       sid: 'PutNotificationEvents',
       actions: ['events:PutEvents'],
       resources: eventBuses.map((bus) => bus.eventBusArn),
+      // Only the library's own events: the role cannot pass for another source.
+      conditions: { StringEquals: { 'events:source': NOTIFICATION_SOURCE } },
     })] : []),
   ];
 }

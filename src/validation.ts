@@ -252,6 +252,9 @@ function validateWatch(scope: Construct, props: CpuFirstLineSupportProps): void 
   validateDuration('watch.interval', props.watch?.interval, Duration.minutes(1), Duration.hours(6));
   validateDuration('watch.maxDuration', props.watch?.maxDuration, Duration.minutes(1), Duration.days(7));
   const watch = watchPolicy(props.watch);
+  if (!watch && props.watch?.resolveEscalations === true) {
+    throw new Error('`watch.resolveEscalations` follows an escalation at the watch interval: it needs `watch.enabled`');
+  }
   if (watch && !watch.interval.isUnresolved() && !watch.maxDuration.isUnresolved() && watch.maxCycles > MAX_WATCH_CYCLES) {
     throw new Error(`\`watch\` allows at most ${MAX_WATCH_CYCLES} watch cycles in one execution, got ${watch.maxCycles} (maxDuration / interval); `
       + 'lengthen `watch.interval` or shorten `watch.maxDuration`');

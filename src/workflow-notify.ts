@@ -117,7 +117,10 @@ function publish(scope: Construct, id: string, topic: NotifierConfig['topic'] & 
         metadata: {
           'threadId.$': '$.executionId',
           'eventType': kind,
-          'additionalContext': { 'instanceId': instanceId, 'kind': kind, 'executionId.$': '$.executionId', 'drill.$': statePath('drill', 'active') },
+          // String values only, as Amazon Q Developer's schema asks.
+          'additionalContext': {
+            'instanceId': instanceId, 'kind': kind, 'executionId.$': '$.executionId', 'drill.$': `States.Format('{}', ${statePath('drill', 'active')})`,
+          },
         },
       },
     },
@@ -175,7 +178,11 @@ function all(scope: Construct, id: string, notifiers: NotifierConfig[], notifica
       parameters: { 'delivered': false, 'notifier': name, 'error.$': '$.notifyError' },
     });
     state.addCatch(failed, { errors: [sfn.Errors.ALL], resultPath: '$.notifyError' });
-    each.branch(state);
+    // Whatever a notifier function answers (its contract is only to throw when it did not deliver), the branch says delivered.
+    const delivered = new sfn.Pass(scope, `${name} delivered`, {
+      parameters: { 'delivered': true, 'notifier': name, 'delivery.$': '$' },
+    });
+    each.branch(state.next(delivered));
   });
   const failures = notifiers.map((_, i) => sfn.Condition.booleanEquals(`$[${i}].delivered`, false));
   const check = new sfn.Choice(scope, `${id}: delivered by all?`)

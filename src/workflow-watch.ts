@@ -6,6 +6,7 @@ import { allPassed, checkRunState } from './workflow-checks';
 import { notifyState } from './workflow-notify';
 import {
   ALARM_STATE_PATH,
+  AWS_API_RETRY,
   inspectTask,
   LOCK_HELD_ERROR,
   lockTask,
@@ -87,12 +88,14 @@ export function followUpLoop(
   });
   const readAlarm = readAlarmTask(scope, 'Read alarm to follow up', follow.alarmName, 'Is the alarm back to OK? Said in the resolution.');
   const lookUp = quiet(lookUpTask(loop.tasks, 'Look up to follow up'));
+  lookUp.addRetry(AWS_API_RETRY);
   // The alarm's state only words the resolution: if it cannot be read, the checks still decide.
   readAlarm.addCatch(lookUp, { errors: [sfn.Errors.ALL], resultPath: '$.alarm' });
   const inspect = quiet(inspectTask(loop.tasks, 'Inspect to follow up', loop.leaseSeconds));
   const renewLock = quiet(lockTask(loop.tasks, 'Renew lock to follow up',
     'Keeps the incident lock while following up, so that the alarm firing again does not start a second incident.', true));
   renewLock.addRetry({ errors: [LOCK_HELD_ERROR], maxAttempts: 0 });
+  renewLock.addRetry(AWS_API_RETRY);
   const check = quiet(checkRunState(loop.tasks, 'Follow-up check', 'Follow-up check', statePath('lastRun')));
   const notify = notifyState(scope, 'Notify resolved', escalation, { kind: 'RESOLVED', instanceId });
   // An alert that cannot be closed stays open: a human closes it.
@@ -127,8 +130,8 @@ function resolution(loop: LoopContext, id: string, reason: Resolution): sfn.Pass
   });
 }
 
-/** The outcomes after which an execution may keep watching the alarm. */
-export const QUIET_OUTCOMES: readonly Outcome[] = ['All good', 'Recovered', 'Paused'];
+/** The outcomes after which an execution may keep watching the alarm (a resolved escalation included: its alarm may still be on). */
+export const QUIET_OUTCOMES: readonly Outcome[] = ['All good', 'Recovered', 'Paused', 'Resolved'];
 
 /** The outcomes after which an execution follows the escalated incident until it is over. */
 export const FOLLOWED_OUTCOMES: readonly Outcome[] = ['Escalated', 'Escalated without reboot'];

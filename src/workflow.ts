@@ -124,7 +124,8 @@ class WorkflowBuilder {
           'incidentStartedAt.$': '$$.State.EnteredTime',
           'alarmEvent.$': statePath('alarmEvent'),
           'watch.$': statePath('watch'),
-          'drill.$': statePath('drill'),
+          // Each watch cycle is a real incident, even after a live drill: its messages are not marked as a drill.
+          'drill': { active: false, dryRun: settings.dryRun, simulateFailure: false, label: '' },
         },
       });
     }
@@ -163,15 +164,19 @@ class WorkflowBuilder {
       sfn.Condition.booleanEquals(statePath('drill', 'simulateFailure'), false),
     );
 
+    const pausedChoice = new sfn.Choice(scope, 'Paused?')
+      .when(sfn.Condition.booleanEquals(statePath('inspection', 'instance', 'paused'), true), paused)
+      .otherwise(firstRun
+        .next(new sfn.Choice(scope, 'Healthy?')
+          .when(healthy, allGood)
+          .otherwise(this.guarded(lookUpTask(this.context, 'Look up before reboot')).next(decideReboot))));
+    takeLock.next(pausedChoice);
+    // A drill that reboots nothing takes no lock: a real alarm meanwhile is handled as usual, never "Already handled".
     lookUp
       .next(this.inspect('Inspect instance'))
-      .next(takeLock)
-      .next(new sfn.Choice(scope, 'Paused?')
-        .when(sfn.Condition.booleanEquals(statePath('inspection', 'instance', 'paused'), true), paused)
-        .otherwise(firstRun
-          .next(new sfn.Choice(scope, 'Healthy?')
-            .when(healthy, allGood)
-            .otherwise(this.guarded(lookUpTask(this.context, 'Look up before reboot')).next(decideReboot)))));
+      .next(new sfn.Choice(scope, 'Drill without lock?')
+        .when(sfn.Condition.booleanEquals(statePath('drill', 'simulateFailure'), true), pausedChoice)
+        .otherwise(takeLock));
     this.watchStart?.next(lookUp);
     start.next(this.startDrill(lookUp));
     return start;
@@ -229,7 +234,13 @@ class WorkflowBuilder {
     const onDryRun = this.guarded(notifyState(scope, 'Notify would reboot', settings.dryRunNotifier, { kind: 'WOULD_REBOOT', instanceId: settings.instanceId }))
       .next(this.outcome('Dry run'));
     const onNotRebooted = this.escalate('Notify not rebooted', 'NOT_REBOOTED', 'Escalated without reboot');
+    // A drill that simulates a failure only announces: whatever the verdict (but a pause), it pages nobody.
+    const simulated = sfn.Condition.and(
+      sfn.Condition.booleanEquals(statePath('drill', 'simulateFailure'), true),
+      sfn.Condition.not(sfn.Condition.stringEquals(statePath('rebootDecision', 'verdict'), 'PAUSED')),
+    );
     return decide.next(new sfn.Choice(scope, 'Reboot allowed?')
+      .when(simulated, onDryRun)
       .when(sfn.Condition.stringEquals(statePath('rebootDecision', 'verdict'), 'REBOOT'), recordReboot.next(reboot).next(waitBeforeRecheck))
       .when(sfn.Condition.stringEquals(statePath('rebootDecision', 'verdict'), 'DRY_RUN'), onDryRun)
       .when(sfn.Condition.stringEquals(statePath('rebootDecision', 'verdict'), 'PAUSED'), this.outcome('Paused'))

@@ -45,7 +45,8 @@ describe('Notifier.snsTopic and Notifier.eventBridge, through Notifier.all', () 
     expect(services.events).toHaveLength(1);
     const notify = result.report.timeline.find((t) => t.state === 'Notify unresponsive')!;
     expect(notify.output.notification.delivery).toMatchObject({ delivered: true, notifier: 'all' });
-    expect(notify.output.notification.delivery.deliveries.map((d: any) => d.notifier)).toEqual(['opsgenie', 'sns', 'eventbridge']);
+    expect(notify.output.notification.delivery.deliveries.map((d: any) => d.delivery.notifier)).toEqual(['opsgenie', 'sns', 'eventbridge']);
+    expect(notify.output.notification.delivery.deliveries.map((d: any) => d.delivered)).toEqual([true, true, true]);
   });
 
   test('SNS gets an Amazon Q Developer custom notification, with the title as the subject (for e-mail) and filterable attributes', () => {
@@ -62,9 +63,11 @@ describe('Notifier.snsTopic and Notifier.eventBridge, through Notifier.all', () 
       version: '1.0',
       source: 'custom',
       content: { textType: 'client-markdown', title: publish.Subject, description: expect.stringMatching(/still fails them\. A human must look at it\. Execution: arn:aws:states:/) },
-      metadata: { eventType: 'UNRESPONSIVE', additionalContext: { instanceId: 'i-0123456789abcdef0', kind: 'UNRESPONSIVE', drill: false } },
+      metadata: { eventType: 'UNRESPONSIVE', additionalContext: { instanceId: 'i-0123456789abcdef0', kind: 'UNRESPONSIVE', drill: 'false' } },
     });
     expect(custom.metadata.threadId).toMatch(/^arn:aws:states:/);
+    // Amazon Q Developer's schema: additionalContext holds strings only.
+    expect(Object.values(custom.metadata.additionalContext).every((value) => typeof value === 'string')).toBe(true);
   });
 
   test('EventBridge gets a documented detail type, with the notification\'s fields as its detail', () => {
@@ -81,7 +84,10 @@ describe('Notifier.snsTopic and Notifier.eventBridge, through Notifier.all', () 
     const statements = Object.values<any>(template.Resources).filter((r) => r.Type === 'AWS::IAM::Role' && r.Properties.Policies)
       .flatMap((r) => r.Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement));
     expect(statements.find((s: any) => s.Sid === 'PublishNotifications')).toMatchObject({ Action: 'sns:Publish', Resource: { Ref: expect.stringMatching(/^Alerts/) } });
-    expect(statements.find((s: any) => s.Sid === 'PutNotificationEvents')).toMatchObject({ Action: 'events:PutEvents' });
+    expect(statements.find((s: any) => s.Sid === 'PutNotificationEvents')).toMatchObject({
+      Action: 'events:PutEvents',
+      Condition: { StringEquals: { 'events:source': 'cdk-cpu-first-line-support' } },
+    });
     expect(JSON.stringify(statements.find((s: any) => s.Sid === 'PutNotificationEvents').Resource)).toContain('event-bus/default');
   });
 });
@@ -133,8 +139,31 @@ describe('an encrypted topic', () => {
   });
 });
 
+test('Notifier.snsTopic() refuses a FIFO topic, whose messages need a group ID', () => {
+  const stack = new Stack();
+  expect(() => Notifier.snsTopic(new sns.Topic(stack, 'Fifo', { fifo: true }))).toThrow(/needs a standard topic/);
+});
+
 test('Notifier.eventBridge() puts on the bus it is given', () => {
   const stack = new Stack();
   const bus = new events.EventBus(stack, 'Bus');
   expect(Notifier.eventBridge({ eventBus: bus }).bind(stack).eventBus).toBe(bus);
+});
+
+describe('Notifier.all with a notifier function that answers anything', () => {
+  test('the answer is kept, and the step is delivered: only a throw means not delivered', async () => {
+    const result = await playScenario({
+      ...hungNeverBack,
+      props: SHORT_RECHECKS,
+      escalation: (stack: Stack, opsGenieBaseUrl: string) => Notifier.all(
+        Notifier.opsGenie({ apiKey: secretsmanager.Secret.fromSecretCompleteArn(stack, 'Key', OPSGENIE_KEY_ARN), endpoint: OpsGenieEndpoint.custom(opsGenieBaseUrl) }),
+      ),
+      // The OpsGenie function answers a bare string, as a custom notifier may.
+      handlerOverrides: { CpuFirstLineSupportOpsGenieNotifier: async () => 'ok' },
+    }, MS_PER_SECOND);
+    expect(result.report.status).toBe('SUCCEEDED');
+    expect(result.report.outcome).toBe('Escalated');
+    const notify = result.report.timeline.find((t) => t.state === 'Notify unresponsive')!;
+    expect(notify.output.notification.delivery.deliveries).toEqual([{ delivered: true, notifier: 'Notify unresponsive (1)', delivery: 'ok' }]);
+  });
 });

@@ -892,7 +892,12 @@ describe('safety', () => {
     expect(states['Inspect instance'].Parameters).toEqual({
       'step': 'INSPECT', 'instanceId': INSTANCE_ID, 'lookup.$': '$.lookup', 'leaseSeconds': expect.any(Number),
     });
-    expect(states['Inspect instance'].Next).toBe('Take lock');
+    expect(states['Inspect instance'].Next).toBe('Drill without lock?');
+    // Only a drill that reboots nothing skips the lock.
+    expect(states['Drill without lock?']).toMatchObject({
+      Choices: [{ Variable: '$.drill.simulateFailure', BooleanEquals: true, Next: 'Paused?' }],
+      Default: 'Take lock',
+    });
     // No execution lists the others any more: the lock admits.
     expect(JSON.stringify(states)).not.toContain('listExecutions');
     expect(Object.keys(states)).not.toContain('Admit incident');
@@ -961,6 +966,14 @@ describe('safety', () => {
       'deadlineSeconds': 600,
     });
     expect(states['Reboot allowed?'].Choices).toEqual([
+      // A drill that simulates a failure only announces, whatever the verdict but a pause.
+      {
+        And: [
+          { Variable: '$.drill.simulateFailure', BooleanEquals: true },
+          { Not: { Variable: '$.rebootDecision.verdict', StringEquals: 'PAUSED' } },
+        ],
+        Next: 'Notify would reboot',
+      },
       { Variable: '$.rebootDecision.verdict', StringEquals: 'REBOOT', Next: 'Record reboot' },
       { Variable: '$.rebootDecision.verdict', StringEquals: 'DRY_RUN', Next: 'Notify would reboot' },
       { Variable: '$.rebootDecision.verdict', StringEquals: 'PAUSED', Next: 'Paused' },
@@ -1031,7 +1044,7 @@ describe('watching a lasting alarm', () => {
     }
     expect(states['Record outcome'].Next).toBe('After the outcome');
     expect(states['After the outcome'].Choices[1]).toEqual({
-      Or: ['All good', 'Recovered', 'Paused'].map((outcome) => ({ Variable: '$.outcome', StringEquals: outcome })),
+      Or: ['All good', 'Recovered', 'Paused', 'Resolved'].map((outcome) => ({ Variable: '$.outcome', StringEquals: outcome })),
       Next: 'Read alarm state',
     });
     expect(states['Read alarm state']).toMatchObject({
@@ -1301,3 +1314,7 @@ describe('validation', () => {
   });
 });
 
+
+test('watch: {enabled: false, resolveEscalations: true} is refused: following an escalation needs the watch', () => {
+  expect(() => build({ watch: { enabled: false, resolveEscalations: true } })).toThrow(/`watch.resolveEscalations`.*needs `watch.enabled`/);
+});

@@ -3,7 +3,7 @@
  * construct (`instance`): the instance ID it stands for and the check ports it opens.
  */
 import { App, Duration, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -331,6 +331,12 @@ describe('instance', () => {
       { group: groupOf(stack, instance), source: groupOf(stack, api.sshCheckFunction!), port: 2222, description: 'cdk-cpu-first-line-support SSH check' },
     ]));
     expect(rules).toHaveLength(2);
+    // As `instance.connections.allowFrom` would place them: under the instance's group, with IDs naming the source and the port.
+    const children = instance.connections.securityGroups[0].node.children
+      .filter((c) => c instanceof ec2.CfnSecurityGroupIngress).map((c) => c.node.id);
+    expect(children).toHaveLength(2);
+    expect(children).toEqual(expect.arrayContaining([expect.stringMatching(/^from .*UrlCheck.*:8080$/), expect.stringMatching(/^from .*SshCheck.*:2222$/)]));
+    expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('Ignoring Egress rule'))).toEqual([]);
   });
 
   test('opens nothing for checks of the public address, a URL of its own, disabled checks, or without a VPC; never 0.0.0.0/0', () => {
@@ -368,6 +374,85 @@ describe('instance', () => {
     const rules = ingress(Template.fromStack(stack), stack.resolve(securityGroup.securityGroupId));
     expect(rules).toHaveLength(1);
     expect(rules[0].port).toBe(22);
+  });
+
+  describe('in another stack than the support', () => {
+    const machineImage = ec2.MachineImage.genericLinux({ [REGION]: 'ami-0123456789abcdef0' });
+    const env = { account: ACCOUNT, region: REGION };
+    const privateSsh = { sshCheck: { address: InstanceAddress.PRIVATE_IP }, urlCheck: { enabled: false } };
+
+    /** Stack A with a VPC, the security group `Web` and `count` instances behind it; stack B with a support for each, checking their private address. */
+    function acrossStacks(count: number, props: Partial<CpuFirstLineSupportProps> = privateSsh) {
+      const app = new App();
+      const a = new Stack(app, 'A', { env });
+      const b = new Stack(app, 'B', { env });
+      const vpc = new ec2.Vpc(a, 'Vpc', { maxAzs: 2, natGateways: 1 });
+      const securityGroup = new ec2.SecurityGroup(a, 'Web', { vpc });
+      const instances = Array.from({ length: count }, (_, i) =>
+        new ec2.Instance(a, `Instance${i}`, { vpc, securityGroup, instanceType: new ec2.InstanceType('t3.micro'), machineImage }));
+      const supports = instances.map((instance, i) => support(b, { instance, vpc, ...props }, `Api${i}`));
+      // Synthesizes the whole app: a cycle between the stacks throws here.
+      const assembly = app.synth();
+      return { app, a, b, securityGroup, supports, assembly };
+    }
+
+    test('synthesizes; the rules live in the support\'s stack, with the instance\'s group imported, and A references nothing of B', () => {
+      const { a, b, securityGroup, supports, assembly } = acrossStacks(1, {
+        urlCheck: { address: InstanceAddress.PRIVATE_IP, port: 8080 },
+        sshCheck: { address: InstanceAddress.PRIVATE_IP, port: 2222 },
+      });
+      const templateA = assembly.getStackByName('A').template;
+      const templateB = assembly.getStackByName('B').template;
+      const imported = b.resolve(securityGroup.securityGroupId);
+      expect(JSON.stringify(imported)).toContain('Fn::ImportValue');
+      expect(ingress(Template.fromJSON(templateB), imported)).toEqual(expect.arrayContaining([
+        { group: imported, source: groupOf(b, supports[0].urlCheckFunction!), port: 8080, description: 'cdk-cpu-first-line-support URL check' },
+        { group: imported, source: groupOf(b, supports[0].sshCheckFunction!), port: 2222, description: 'cdk-cpu-first-line-support SSH check' },
+      ]));
+      expect(ingress(Template.fromJSON(templateB))).toHaveLength(2);
+      // A has no rule of its own for the checks and imports nothing: B depends on A, never the other way round.
+      expect(ingress(Template.fromJSON(templateA), a.resolve(securityGroup.securityGroupId))).toEqual([]);
+      expect(JSON.stringify(templateA)).not.toContain('Fn::ImportValue');
+      expect(b.dependencies).toContain(a);
+      expect(a.dependencies).not.toContain(b);
+      // No egress rule is added either way: the check functions' groups allow all outbound traffic.
+      expect(Object.keys(Template.fromJSON(templateA).findResources('AWS::EC2::SecurityGroupEgress'))).toEqual([]);
+      expect(Object.keys(Template.fromJSON(templateB).findResources('AWS::EC2::SecurityGroupEgress'))).toEqual([]);
+      // Nor a warning that one was ignored (as `fn.connections.allowTo(instance)` would leave, failing `cdk synth --strict`).
+      expect(Annotations.fromStack(b).findWarning('*', Match.stringLikeRegexp('Ignoring Egress rule'))).toEqual([]);
+    });
+
+    test('two instances behind one security group, checked by one shared function, get one rule per port', () => {
+      const { b, securityGroup, supports, assembly } = acrossStacks(2);
+      const rules = ingress(Template.fromJSON(assembly.getStackByName('B').template));
+      // The supports share the stack's SSH check function.
+      expect(supports[1].sshCheckFunction).toBe(supports[0].sshCheckFunction);
+      expect(rules).toEqual([{
+        group: b.resolve(securityGroup.securityGroupId),
+        source: groupOf(b, supports[0].sshCheckFunction!),
+        port: 22,
+        description: 'cdk-cpu-first-line-support SSH check',
+      }]);
+    });
+
+    test('supports in two stacks for one instance each admit their own function, in their own stack', () => {
+      const app = new App();
+      const a = new Stack(app, 'A', { env });
+      const vpc = new ec2.Vpc(a, 'Vpc', { maxAzs: 2, natGateways: 1 });
+      const instance = new ec2.Instance(a, 'Web', { vpc, instanceType: new ec2.InstanceType('t3.micro'), machineImage });
+      const stacks = ['B', 'C'].map((name) => new Stack(app, name, { env }));
+      const supports = stacks.map((stack) => support(stack, { instance, vpc, ...privateSsh }));
+      const assembly = app.synth();
+      stacks.forEach((stack, i) => {
+        expect(ingress(Template.fromJSON(assembly.getStackByName(stack.stackName).template))).toEqual([{
+          group: groupOf(stack, instance),
+          source: groupOf(stack, supports[i].sshCheckFunction!),
+          port: 22,
+          description: 'cdk-cpu-first-line-support SSH check',
+        }]);
+      });
+      expect(JSON.stringify(assembly.getStackByName('A').template)).not.toContain('Fn::ImportValue');
+    });
   });
 
   test('exactly one of instance and instanceId', () => {

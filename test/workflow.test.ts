@@ -32,7 +32,7 @@ describe('healthy first run', () => {
   test('ends quietly: no reboot, no message', () => {
     expect(result.report.status).toBe('SUCCEEDED');
     expect(result.report.path).toEqual([
-      'Start incident', 'Drill?', 'Look up instance', 'Inspect instance', 'Take lock', 'Paused?', 'Check instance', 'Healthy?', 'All good',
+      'Start incident', 'Drill?', 'Look up instance', 'Inspect instance', 'Drill without lock?', 'Take lock', 'Paused?', 'Check instance', 'Healthy?', 'All good',
       'Record outcome', 'After the outcome',
       // The alarm has left ALARM: nothing to watch; the lock is released.
       'Read alarm state', 'Alarm still on?', 'Release lock', 'Done',
@@ -228,8 +228,10 @@ describe('an escalated incident that someone fixes later', () => {
     // Every follow-up check before the last one failed and was counted.
     expect(afterEscalation.filter((s) => s === 'Count follow-up')).toHaveLength(followUps - 1);
     // The fake alarm has left ALARM: the resolution says so.
-    expect(afterEscalation.slice(-8)).toEqual([
-      'Healthy since the escalation?', 'Resolved with alarm OK', 'Notify resolved', 'Resolved', 'Record outcome', 'After the outcome', 'Release lock', 'Done',
+    // Resolved, it watches the alarm like after any quiet outcome: the alarm has left ALARM, so it ends.
+    expect(afterEscalation.slice(-10)).toEqual([
+      'Healthy since the escalation?', 'Resolved with alarm OK', 'Notify resolved', 'Resolved', 'Record outcome', 'After the outcome',
+      'Read alarm state', 'Alarm still on?', 'Release lock', 'Done',
     ]);
     expect(lastBeforeEnd(path, 3)).toEqual(['Resolved with alarm OK', 'Notify resolved', 'Resolved']);
     expect(result.report.output.outcome).toBe('Resolved');
@@ -276,6 +278,37 @@ describe('a fire drill', () => {
     expect(lastBeforeEnd(result.report.path, 2)).toEqual(['Notify recovered', 'Recovered']);
     expect(result.reboots).toBe(1);
     expect(messageText(result.slackMessages[0])).toMatch(/DRILL: .*recovered after a reboot/);
+  });
+
+  test('a drill takes no lock: it runs while a real incident holds it, and a real alarm meanwhile is never "Already handled"', async () => {
+    const result = await playScenario({
+      name: 'drill while the lock is held',
+      initialHealth: 'healthy',
+      input: { drill: {} },
+      inject: ({ locks }) => {
+        locks.items.set(INSTANCE_ID, { instanceId: { S: INSTANCE_ID }, holder: { S: 'a-real-incident' }, leaseUntil: { N: String(4_102_444_800) } });
+      },
+    }, MS_PER_SECOND);
+    expect(result.report.path).not.toContain('Take lock');
+    expect(result.report.path.slice(4, 7)).toEqual(['Inspect instance', 'Drill without lock?', 'Paused?']);
+    expect(lastBeforeEnd(result.report.path, 1)).toEqual(['Dry run']);
+  });
+
+  test('a drill whose reboot would not be allowed (budget spent) still only announces: it pages nobody', async () => {
+    const result = await playScenario({
+      ...byName('hung again 20 minutes after a reboot (budget: 1 per hour)'), input: { drill: {} },
+    }, MS_PER_SECOND);
+    expect(result.report.output.rebootDecision.verdict).toBe('BUDGET_EXHAUSTED');
+    expect(lastBeforeEnd(result.report.path, 2)).toEqual(['Notify would reboot', 'Dry run']);
+    expect(result.opsGenieAlerts).toHaveLength(0);
+  });
+
+  test('after a live drill, the watch cycles of an alarm that stays on are real incidents, not drills', async () => {
+    const result = await playScenario({
+      name: 'live drill, alarm stays on', initialHealth: 'healthy', input: { drill: { live: true } }, alarmSeconds: 400,
+    }, MS_PER_SECOND);
+    const cycle = result.report.timeline.find((t) => t.state === 'Start watch cycle');
+    expect(cycle?.output.drill).toEqual({ active: false, dryRun: false, simulateFailure: false, label: '' });
   });
 
   test('a drill cannot turn off the construct\'s dry run', async () => {

@@ -9,6 +9,7 @@ import { helpText, OptionSpec, parseArgs, UsageError } from '../shared/args';
 import { consoleLink, describeError, formatDuration, formatTime } from '../shared/format';
 import { HistoryReader, ProgressTracker } from '../shared/history';
 import { Clients, Io } from '../shared/io';
+import { PAUSE_TAG_KEY } from '../shared/outcomes';
 import { resolveStateMachine, TARGET_OPTIONS, targetOptions, targetRegion } from '../shared/target';
 
 export const DRILL_OPTIONS: readonly OptionSpec[] = [
@@ -30,7 +31,17 @@ export const DRILL_HELP = helpText(
     'With --live it is a real incident: the real checks decide, and an instance that fails them',
     'may be rebooted; --live asks for confirmation on a terminal, or needs --yes.',
     '',
-    'Exit code: 0 when the execution succeeded, 1 otherwise, 2 for a usage error.',
+    'A drill is a health test: it ends with a "Result:" line and an exit code.',
+    '',
+    'Exit codes:',
+    '  0  The drill passed: the execution succeeded with an expected outcome. A dry-run drill expects',
+    '     "Dry run"; a --live drill accepts any outcome but "Escalated after error" and "Already handled".',
+    `     "Paused" passes too, with a note: the instance carries the ${PAUSE_TAG_KEY} tag, so`,
+    '     the workflow stopped before its checks. With --no-follow: the execution started.',
+    '  1  The drill failed: the execution failed, timed out or was aborted; or it ended with another',
+    '     outcome ("Already handled": a real incident is in progress on the instance); or an AWS call',
+    '     failed; or --live was not confirmed.',
+    '  2  Usage error, including a target that is not a CpuFirstLineSupport state machine.',
   ].join('\n'),
   DRILL_OPTIONS,
 );
@@ -66,7 +77,7 @@ export async function drillCommand(argv: readonly string[], io: Io): Promise<num
   const live = options.live === true;
   if (options.yes && !live) throw new UsageError('--yes only confirms --live');
   const clients = io.clients(targetRegion(target));
-  const stateMachineArn = await resolveStateMachine(clients, target);
+  const stateMachineArn = await resolveStateMachine(clients, target, 'drill');
   if (live && !options.yes && !(await confirmLive(io, stateMachineArn))) {
     io.err('Cancelled: no execution started.');
     return 1;
@@ -87,7 +98,44 @@ export async function drillCommand(argv: readonly string[], io: Io): Promise<num
   io.out('');
   const tracker = await follow(clients, io, executionArn, Number(options['poll-interval']) * 1000, started.startDate);
   printSummary(io, tracker, executionArn);
-  return tracker.end?.status === 'SUCCEEDED' ? 0 : 1;
+  const verdict = drillVerdict(live, tracker.end!.status, tracker.outcome);
+  io.out(`Result:    ${verdict.result}`);
+  return verdict.code;
+}
+
+/** Whether a drill passed (exit code 0) or failed (1), and why, in one line. */
+export interface DrillVerdict {
+  readonly code: 0 | 1;
+  readonly result: string;
+}
+
+const IN_PROGRESS = 'a real incident is in progress on this instance (another execution holds its incident lock); '
+  + 'see "cpu-first-line-support incidents"';
+const ERROR_ESCALATED = 'the workflow hit an unexpected error and escalated it; see the execution\'s history';
+
+/**
+ * The verdict of a drill that ran to its end, from the execution's status and outcome. A
+ * dry-run drill passes with "Dry run"; a live drill with any outcome but "Escalated after
+ * error" and "Already handled"; either passes with "Paused", noting the pause tag.
+ */
+export function drillVerdict(live: boolean, status: string, outcome: string | undefined): DrillVerdict {
+  if (status !== 'SUCCEEDED') return { code: 1, result: `FAILED: the execution did not succeed (${status})` };
+  if (outcome === undefined) return { code: 1, result: 'FAILED: the execution succeeded without an outcome' };
+  if (outcome === 'Paused') {
+    return {
+      code: 0,
+      result: `passed, but the instance is PAUSED: it carries the ${PAUSE_TAG_KEY} tag, so the workflow stopped before its checks `
+        + 'and this drill tested nothing past them. Remove the tag to drill the whole workflow.',
+    };
+  }
+  if (!live) {
+    if (outcome === 'Dry run') return { code: 0, result: 'passed: the dry run ended "Dry run" (the reboot was announced, not done)' };
+    const why = outcome === 'Already handled' ? `: ${IN_PROGRESS}` : outcome === 'Escalated after error' ? `: ${ERROR_ESCALATED}` : '';
+    return { code: 1, result: `FAILED: a dry-run drill should end "Dry run" (or "Paused" on a paused instance), it ended "${outcome}"${why}` };
+  }
+  if (outcome === 'Already handled') return { code: 1, result: `FAILED: ${IN_PROGRESS}; this drill checked nothing` };
+  if (outcome === 'Escalated after error') return { code: 1, result: `FAILED: ${ERROR_ESCALATED}` };
+  return { code: 0, result: `passed: the live drill ended "${outcome}"` };
 }
 
 /** Reads the history every `intervalMs` and prints each new event's lines, until the execution ends. */

@@ -128,7 +128,7 @@ export async function incidentsCommand(argv: readonly string[], io: Io): Promise
     throw new UsageError(`--status must be one of ${STATUSES.join(', ')}, got "${options.status}"`);
   }
   const clients = io.clients(targetRegion(target));
-  const stateMachineArn = await resolveStateMachine(clients, target);
+  const stateMachineArn = await resolveStateMachine(clients, target, 'incidents');
   const executions = await listExecutions(clients, stateMachineArn, max, status);
   const described = await describeAll(clients, executions);
   const rows = executions.map((item, i) => incidentRow(item, described[i], io.now()));

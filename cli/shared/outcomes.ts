@@ -15,3 +15,9 @@ export const OUTCOMES: readonly string[] = [
   'Escalation failed',
   'Resolved',
 ];
+
+/**
+ * The instance tag that pauses the workflow, a copy of `CpuFirstLineSupport.PAUSE_TAG_KEY`
+ * (test/cli/outcomes.test.ts proves the two equal).
+ */
+export const PAUSE_TAG_KEY = 'cpu-first-line-support:paused';

@@ -1,9 +1,12 @@
 /**
  * Which state machine a command works on: given by ARN, or found among the
- * `AWS::StepFunctions::StateMachine` resources of a CloudFormation stack.
+ * `AWS::StepFunctions::StateMachine` resources of a CloudFormation stack; then checked to be
+ * one that a CpuFirstLineSupport construct deployed (DescribeStateMachine, its definition).
  */
 import { ListStackResourcesCommand, StackResourceSummary } from '@aws-sdk/client-cloudformation';
+import { DescribeStateMachineCommand } from '@aws-sdk/client-sfn';
 import { OptionSpec, UsageError } from './args';
+import { parseJson } from './format';
 import { Clients } from './io';
 
 /** The options that name the target, shared by every command. */
@@ -93,11 +96,11 @@ function candidates(machines: readonly StackResourceSummary[]): string {
 }
 
 /**
- * The ARN of the target state machine.
+ * The ARN the target options name, without checking what it is.
  * @throws UsageError when the stack has no state machine, or several and `--construct` does not pick one
  */
-export async function resolveStateMachine(clients: Clients, target: TargetOptions): Promise<string> {
-  if (target.stateMachineArn) return target.stateMachineArn;
+export async function findStateMachine(clients: Clients, target: TargetOptions): Promise<{ arn: string; logicalId?: string }> {
+  if (target.stateMachineArn) return { arn: target.stateMachineArn };
   const stack = target.stack!;
   const machines = await stackStateMachines(clients, stack);
   if (machines.length === 0) throw new UsageError(`stack ${stack} has no AWS::StepFunctions::StateMachine resource`);
@@ -114,5 +117,67 @@ export async function resolveStateMachine(clients: Clients, target: TargetOption
   }
   const arn = picked[0].PhysicalResourceId;
   if (!arn || !parseArn(arn)) throw new UsageError(`state machine ${picked[0].LogicalResourceId} of stack ${stack} has no ARN (status ${picked[0].ResourceStatus})`);
+  return { arn, logicalId: picked[0].LogicalResourceId };
+}
+
+/** What a state machine's definition says about it. */
+export interface WorkflowKind {
+  /** A CpuFirstLineSupport construct deployed it. */
+  readonly ours: boolean;
+  /** Its workflow knows drills: an execution whose input has `drill` is a drill, not an alarm. */
+  readonly drills: boolean;
+}
+
+/** The `Comment` of the construct's definition (src/state-machine.ts), with the instance ID filled in. */
+const OUR_COMMENT = /^First line of support for .+: check, reboot if unhealthy, re-check, notify\.$/;
+
+/**
+ * Whether a definition (Amazon States Language, as DescribeStateMachine returns it) is the
+ * construct's workflow: its comment, or its top-level states "Start incident" and "Drill?".
+ */
+export function recognizeWorkflow(definition: string | undefined): WorkflowKind {
+  const parsed = parseJson(definition);
+  const states = parsed && typeof parsed.States === 'object' && parsed.States !== null ? parsed.States : {};
+  const has = (name: string) => Object.prototype.hasOwnProperty.call(states, name);
+  const ours = (typeof parsed?.Comment === 'string' && OUR_COMMENT.test(parsed.Comment)) || (has('Start incident') && has('Drill?'));
+  return { ours, drills: ours && has('Start incident') && has('Drill?') };
+}
+
+/** DescribeStateMachine's definition; AWS errors that mean "wrong target" become usage errors. */
+async function describeDefinition(clients: Clients, arn: string, region: string | undefined): Promise<string | undefined> {
+  try {
+    return (await clients.sfn.send(new DescribeStateMachineCommand({ stateMachineArn: arn }))).definition;
+  } catch (error: any) {
+    if (error?.name === 'StateMachineDoesNotExist' || error?.name === 'InvalidArn') {
+      throw new UsageError(`state machine ${arn} does not exist${region ? ` in ${region}` : ''} (${error.name})`);
+    }
+    if (error?.name === 'AccessDeniedException') {
+      error.message = `cannot check that ${arn} is a CpuFirstLineSupport state machine (states:DescribeStateMachine): ${error.message}`;
+    }
+    throw error;
+  }
+}
+
+/** What the command will do with the state machine: a drill needs a workflow that knows drills. */
+export type TargetUse = 'drill' | 'incidents';
+
+/**
+ * The ARN of the target state machine, once DescribeStateMachine showed that a
+ * CpuFirstLineSupport construct deployed it.
+ * @throws UsageError when the stack has no state machine, or several and `--construct` does not pick one,
+ * or when the state machine is not the construct's (or, for a drill, predates drills)
+ */
+export async function resolveStateMachine(clients: Clients, target: TargetOptions, use: TargetUse): Promise<string> {
+  const { arn, logicalId } = await findStateMachine(clients, target);
+  const named = logicalId ? `state machine ${logicalId} of stack ${target.stack} (${arn})` : `state machine ${arn}`;
+  const kind = recognizeWorkflow(await describeDefinition(clients, arn, targetRegion(target) ?? parseArn(arn)?.region));
+  if (!kind.ours) {
+    throw new UsageError(`${named} is not a CpuFirstLineSupport state machine: its definition has neither the construct's comment `
+      + 'nor its "Start incident" and "Drill?" states. Name the construct\'s state machine with --stack <name> --construct <id> or --state-machine-arn <arn>.');
+  }
+  if (use === 'drill' && !kind.drills) {
+    throw new UsageError(`${named} was deployed by a version of cdk-cpu-first-line-support without drills (no "Drill?" state): `
+      + 'it would treat the drill as a real alarm. Deploy a newer version first.');
+  }
   return arn;
 }

@@ -10,7 +10,12 @@ import { INotifier, NotifierConfig } from './notifier';
 
 /** SNS messages, published by the workflow with the Step Functions integration for Amazon SNS. */
 export class SnsTopicNotifier implements INotifier {
-  constructor(private readonly topic: sns.ITopic) {}
+  constructor(private readonly topic: sns.ITopic) {
+    // A FIFO topic needs a message group ID, which these messages do not have: SNS would refuse every one.
+    if (topic.fifo) {
+      throw new Error('`Notifier.snsTopic()` needs a standard topic: a FIFO topic would refuse messages without a message group ID');
+    }
+  }
 
   public bind(_scope: Construct): NotifierConfig {
     return { topic: this.topic };

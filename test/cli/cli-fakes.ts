@@ -1,6 +1,7 @@
 /**
- * Fakes for the CLI tests: a terminal that records what is printed, a clock, and a history
- * that GetExecutionHistory serves page by page while it grows, as for a running execution.
+ * Fakes for the CLI tests: a terminal that records what is printed, a clock, a history
+ * that GetExecutionHistory serves page by page while it grows, as for a running execution,
+ * and DescribeStateMachine answering the definition a synthesized construct deploys.
  *
  * The history follows the Step Functions API reference: GetExecutionHistory
  * (https://docs.aws.amazon.com/step-functions/latest/apireference/API_GetExecutionHistory.html:
@@ -9,8 +10,15 @@
  * (https://docs.aws.amazon.com/step-functions/latest/apireference/API_HistoryEvent.html).
  */
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
-import { GetExecutionHistoryCommandInput, HistoryEvent, SFNClient } from '@aws-sdk/client-sfn';
+import {
+  DescribeStateMachineCommand, DescribeStateMachineCommandOutput, GetExecutionHistoryCommandInput, HistoryEvent, SFNClient, StateMachineDoesNotExist,
+} from '@aws-sdk/client-sfn';
+import { App, Stack } from 'aws-cdk-lib';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { AwsClientStub } from 'aws-sdk-client-mock';
 import { Io } from '../../cli/shared/io';
+import { renderWorkflow } from '../../local/harness';
+import { CpuFirstLineSupport, Notifier } from '../../src';
 
 /** An Io that records its output, answers questions from a list and never really sleeps. */
 export interface FakeIo extends Io {
@@ -119,4 +127,57 @@ export class HistoryBuilder {
     }
     this.exited(t + 5, 'Task', name, output);
   }
+}
+
+let synthesized: string | undefined;
+
+/**
+ * The definition of a deployed CpuFirstLineSupport state machine, as DescribeStateMachine
+ * returns it: a construct synthesized in a stack, its `DefinitionSubstitutions` filled in as
+ * CloudFormation fills them (local/harness.ts, `renderWorkflow`). Built once.
+ */
+export function deployedDefinition(): string {
+  if (synthesized === undefined) {
+    const stack = new Stack(new App(), 'CliStack', { env: { account: '123456789012', region: 'eu-west-1' } });
+    const secret = (id: string) => secretsmanager.Secret.fromSecretCompleteArn(stack, id, `arn:aws:secretsmanager:eu-west-1:123456789012:secret:${id}-AbCdEf`);
+    const support = new CpuFirstLineSupport(stack, 'Api', {
+      instanceId: 'i-0123456789abcdef0',
+      recoveryNotifier: Notifier.slack({ botToken: secret('slack'), channel: 'C0123456789' }),
+      escalationNotifier: Notifier.opsGenie({ apiKey: secret('opsgenie'), team: 'sre' }),
+    });
+    synthesized = JSON.stringify(renderWorkflow(support).definition);
+  }
+  return synthesized;
+}
+
+/** A state machine that is not the construct's: another team's workflow in the same stack. */
+export const OTHER_DEFINITION = JSON.stringify({
+  Comment: 'Order pipeline: charge the card, then ship.',
+  StartAt: 'Charge card',
+  States: { 'Charge card': { Type: 'Pass', Next: 'Ship' }, 'Ship': { Type: 'Succeed' } },
+});
+
+/**
+ * Answers DescribeStateMachine with `definitions[stateMachineArn]`, shaped as the Step Functions
+ * API reference describes the response
+ * (https://docs.aws.amazon.com/step-functions/latest/apireference/API_DescribeStateMachine.html):
+ * an ARN it does not know is a `StateMachineDoesNotExist` error.
+ */
+export function serveStateMachines(sfn: AwsClientStub<SFNClient>, definitions: Record<string, string>): void {
+  sfn.on(DescribeStateMachineCommand).callsFake(async (input): Promise<DescribeStateMachineCommandOutput> => {
+    const definition = definitions[input.stateMachineArn];
+    if (definition === undefined) {
+      throw new StateMachineDoesNotExist({ message: `State Machine Does Not Exist: '${input.stateMachineArn}'`, $metadata: { httpStatusCode: 400 } });
+    }
+    return {
+      $metadata: { httpStatusCode: 200 },
+      stateMachineArn: input.stateMachineArn,
+      name: input.stateMachineArn.split(':')[6],
+      status: 'ACTIVE',
+      definition,
+      roleArn: 'arn:aws:iam::123456789012:role/workflow',
+      type: 'STANDARD',
+      creationDate: new Date('2025-03-01T00:00:00Z'),
+    };
+  });
 }

@@ -1,11 +1,12 @@
 /**
  * `cpu-first-line-support drill`: the input it starts the execution with, the confirmation of
- * --live, the progress it prints from the execution history, the summary and the exit codes.
+ * --live, the progress it prints from the execution history, the summary, the verdict and its
+ * exit code, and the check that the target is a CpuFirstLineSupport state machine.
  */
 import { CloudFormationClient, ListStackResourcesCommand } from '@aws-sdk/client-cloudformation';
-import { GetExecutionHistoryCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { DescribeStateMachineCommand, GetExecutionHistoryCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
-import { fakeIo, GrowingHistory, HistoryBuilder } from './cli-fakes';
+import { deployedDefinition, fakeIo, GrowingHistory, HistoryBuilder, OTHER_DEFINITION, serveStateMachines } from './cli-fakes';
 import { run } from '../../cli/cpu-first-line-support';
 
 const sfn = mockClient(SFNClient);
@@ -46,6 +47,7 @@ function dryRunHistory(): HistoryBuilder {
 }
 
 function serve(history: GrowingHistory): void {
+  serveStateMachines(sfn, { [ARN]: deployedDefinition() });
   sfn.on(StartExecutionCommand).resolves({ executionArn: EXECUTION, startDate: new Date(START) });
   sfn.on(GetExecutionHistoryCommand).callsFake(async (input) => history.page(input));
 }
@@ -53,6 +55,7 @@ function serve(history: GrowingHistory): void {
 beforeEach(() => {
   sfn.reset();
   cfn.reset();
+  serveStateMachines(sfn, { [ARN]: deployedDefinition() });
 });
 
 describe('the execution it starts', () => {
@@ -158,6 +161,7 @@ describe('following the execution', () => {
       'Messages:',
       '  - Notify would reboot: delivered by slack, reference 1741064770.000200',
       `Console:   https://eu-west-1.console.aws.amazon.com/states/home?region=eu-west-1#/v2/executions/details/${encodeURIComponent(EXECUTION)}`,
+      'Result:    passed: the dry run ended "Dry run" (the reboot was announced, not done)',
     ]);
     expect(code).toBe(0);
   });
@@ -190,6 +194,7 @@ describe('an execution that fails', () => {
     expect(io.stdout).toContain('Outcome:   Escalation failed');
     expect(io.stdout).toContain('Status:    FAILED (EscalationFailed: nobody was paged)');
     expect(io.stdout).toContain('Messages:  none');
+    expect(io.stdout[io.stdout.length - 1]).toBe('Result:    FAILED: the execution did not succeed (FAILED)');
     expect(io.sleeps.every((ms) => ms === 0)).toBe(true);
   });
 
@@ -198,6 +203,137 @@ describe('an execution that fails', () => {
     const io = fakeIo();
     expect(await run(['drill', '--state-machine-arn', ARN], io)).toBe(1);
     expect(io.stderr[0]).toBe('error: AccessDeniedException: User is not authorized to perform: states:StartExecution');
+  });
+});
+
+/** A short history of a drill that succeeded with `outcome` (the outcome's Pass state, then the execution's output). */
+function endedWith(live: boolean, outcome: string): HistoryBuilder {
+  const h = new HistoryBuilder(START);
+  h.add(0, 'ExecutionStarted', { executionStartedEventDetails: { input: JSON.stringify({ drill: { live, requestedBy: 'alice@laptop' } }) } });
+  h.entered(10, 'Pass', 'Start incident');
+  h.exited(11, 'Pass', 'Start incident');
+  h.entered(500, 'Pass', outcome);
+  h.exited(501, 'Pass', outcome);
+  h.add(600, 'ExecutionSucceeded', { executionSucceededEventDetails: { output: JSON.stringify({ outcome, instanceId: 'i-0123' }) } });
+  return h;
+}
+
+/** Runs a followed drill that ends with `outcome`; the exit code and the last line printed. */
+async function drillEndingWith(live: boolean, outcome: string): Promise<{ code: number; result: string }> {
+  serve(new GrowingHistory(endedWith(live, outcome).events, 100, 100));
+  const io = fakeIo();
+  const code = await run(['drill', '--state-machine-arn', ARN, '--poll-interval', '0', ...(live ? ['--live', '--yes'] : [])], io);
+  expect(io.stdout).toContain('Status:    SUCCEEDED');
+  return { code, result: io.stdout[io.stdout.length - 1] };
+}
+
+describe('a drill is a health test: exit code 0 only for an expected outcome', () => {
+  test('a dry-run drill on a paused instance passes, saying the instance is paused and what that skipped', async () => {
+    const { code, result } = await drillEndingWith(false, 'Paused');
+    expect(code).toBe(0);
+    expect(result).toMatch(/^Result: {4}passed, but the instance is PAUSED: it carries the cpu-first-line-support:paused tag, .*before its checks/);
+  });
+
+  test.each([
+    ['Escalated after error', /FAILED: a dry-run drill should end "Dry run" .*, it ended "Escalated after error": the workflow hit an unexpected error/],
+    ['Already handled', /FAILED: a dry-run drill should end "Dry run" .*, it ended "Already handled": a real incident is in progress on this instance/],
+    ['All good', /FAILED: a dry-run drill should end "Dry run" \(or "Paused" on a paused instance\), it ended "All good"$/],
+    ['Recovered', /FAILED: a dry-run drill should end "Dry run" .*, it ended "Recovered"$/],
+  ])('a dry-run drill that succeeds with "%s" fails (exit code 1), saying what was expected', async (outcome, message) => {
+    const { code, result } = await drillEndingWith(false, outcome);
+    expect(code).toBe(1);
+    expect(result).toMatch(message);
+  });
+
+  test.each(['Recovered', 'All good', 'Escalated', 'Escalated without reboot', 'Paused'])('a --live drill that succeeds with "%s" passes', async (outcome) => {
+    const { code, result } = await drillEndingWith(true, outcome);
+    expect(code).toBe(0);
+    expect(result).toMatch(/^Result: {4}passed/);
+  });
+
+  test('a --live drill that ends "Already handled" fails: a real incident is in progress', async () => {
+    const { code, result } = await drillEndingWith(true, 'Already handled');
+    expect(code).toBe(1);
+    expect(result).toMatch(/^Result: {4}FAILED: a real incident is in progress on this instance .*incidents.*; this drill checked nothing$/);
+  });
+
+  test('a --live drill that ends "Escalated after error" fails', async () => {
+    const { code, result } = await drillEndingWith(true, 'Escalated after error');
+    expect(code).toBe(1);
+    expect(result).toBe('Result:    FAILED: the workflow hit an unexpected error and escalated it; see the execution\'s history');
+  });
+
+  test('an execution that succeeds without an outcome fails', async () => {
+    const h = new HistoryBuilder(START);
+    h.add(0, 'ExecutionStarted', { executionStartedEventDetails: { input: '{"drill":{"live":true}}' } });
+    h.add(100, 'ExecutionSucceeded', { executionSucceededEventDetails: { output: '{}' } });
+    serve(new GrowingHistory(h.events, 100, 100));
+    const io = fakeIo();
+    expect(await run(['drill', '--state-machine-arn', ARN, '--live', '--yes', '--poll-interval', '0'], io)).toBe(1);
+    expect(io.stdout[io.stdout.length - 1]).toBe('Result:    FAILED: the execution succeeded without an outcome');
+  });
+});
+
+describe('a target that is not a CpuFirstLineSupport state machine: exit code 2, nothing started', () => {
+  const OTHER = 'arn:aws:states:eu-west-1:123456789012:stateMachine:OrderPipeline';
+  const summary = (logicalId: string, arn: string) => ({
+    LogicalResourceId: logicalId,
+    PhysicalResourceId: arn,
+    ResourceType: 'AWS::StepFunctions::StateMachine',
+    ResourceStatus: 'CREATE_COMPLETE' as const,
+    LastUpdatedTimestamp: new Date(),
+  });
+
+  test('checks the target with DescribeStateMachine before starting it', async () => {
+    serve(new GrowingHistory(dryRunHistory().events));
+    expect(await run(['drill', '--state-machine-arn', ARN, '--no-follow'], fakeIo())).toBe(0);
+    expect(sfn.commandCalls(DescribeStateMachineCommand).map((c) => c.args[0].input.stateMachineArn)).toEqual([ARN]);
+  });
+
+  test('--state-machine-arn of another workflow', async () => {
+    serveStateMachines(sfn, { [OTHER]: OTHER_DEFINITION });
+    const io = fakeIo();
+    expect(await run(['drill', '--state-machine-arn', OTHER], io)).toBe(2);
+    expect(io.stderr[0]).toBe(`error: state machine ${OTHER} is not a CpuFirstLineSupport state machine: its definition has neither `
+      + 'the construct\'s comment nor its "Start incident" and "Drill?" states. Name the construct\'s state machine with --stack <name> '
+      + '--construct <id> or --state-machine-arn <arn>.');
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+  });
+
+  test('--stack whose only state machine is another workflow: named by its logical ID and ARN', async () => {
+    cfn.on(ListStackResourcesCommand).resolves({ StackResourceSummaries: [summary('OrderPipeline1A2B3C4D', OTHER)] });
+    serveStateMachines(sfn, { [OTHER]: OTHER_DEFINITION });
+    const io = fakeIo();
+    expect(await run(['drill', '--stack', 'Shop', '--region', 'eu-west-1', '--live', '--yes'], io)).toBe(2);
+    expect(io.stderr[0]).toMatch(new RegExp(`^error: state machine OrderPipeline1A2B3C4D of stack Shop \\(${OTHER}\\) is not a CpuFirstLineSupport state machine`));
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+  });
+
+  test('a construct deployed before drills existed: the drill would run as a real alarm', async () => {
+    const old = JSON.parse(deployedDefinition());
+    delete old.States['Drill?'];
+    serveStateMachines(sfn, { [ARN]: JSON.stringify(old) });
+    const io = fakeIo();
+    expect(await run(['drill', '--state-machine-arn', ARN], io)).toBe(2);
+    expect(io.stderr[0]).toMatch(/was deployed by a version of cdk-cpu-first-line-support without drills .* as a real alarm/);
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+  });
+
+  test('a state machine that does not exist', async () => {
+    const io = fakeIo();
+    expect(await run(['drill', '--state-machine-arn', `${ARN}-gone`], io)).toBe(2);
+    expect(io.stderr[0]).toBe(`error: state machine ${ARN}-gone does not exist in eu-west-1 (StateMachineDoesNotExist)`);
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+  });
+
+  test('DescribeStateMachine denied: exit code 1, naming the permission', async () => {
+    sfn.on(DescribeStateMachineCommand).rejects(Object.assign(new Error('User is not authorized to perform: states:DescribeStateMachine'), {
+      name: 'AccessDeniedException',
+    }));
+    const io = fakeIo();
+    expect(await run(['drill', '--state-machine-arn', ARN], io)).toBe(1);
+    expect(io.stderr[0]).toMatch(/^error: AccessDeniedException: cannot check that .* is a CpuFirstLineSupport state machine \(states:DescribeStateMachine\)/);
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
   });
 });
 

@@ -10,9 +10,9 @@
  * a state's output but not the task's raw result, so TaskSucceeded carries none here; the
  * CLI reads deliveries from TaskStateExited.
  */
-import { GetExecutionHistoryCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { DescribeStateMachineCommand, GetExecutionHistoryCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
-import { fakeIo, GrowingHistory, HistoryBuilder } from './cli-fakes';
+import { fakeIo, GrowingHistory, HistoryBuilder, serveStateMachines } from './cli-fakes';
 import { run } from '../../cli/cpu-first-line-support';
 import { clearSecretCache } from '../../lambda/shared/secrets';
 import { awsError, FakeInstance, FakeNotifiers, mockAws } from '../../local/fakes';
@@ -73,7 +73,10 @@ function toHistory(construct: CpuFirstLineSupport, report: RunReport) {
 }
 
 /** Runs the example stack's state machine once, on a hung instance that comes back after its reboot or on a healthy one. */
-async function runLocally(input: (construct: CpuFirstLineSupport) => unknown, options: { route53ThrottlesOnce?: boolean; healthy?: boolean } = {}) {
+async function runLocally(
+  input: (construct: CpuFirstLineSupport) => unknown,
+  options: { route53ThrottlesOnce?: boolean; healthy?: boolean; tags?: Record<string, string> } = {},
+) {
   clearSecretCache();
   const instance = await new FakeInstance().start();
   const notifiers = await new FakeNotifiers().start();
@@ -83,11 +86,14 @@ async function runLocally(input: (construct: CpuFirstLineSupport) => unknown, op
   try {
     instance.health = options.healthy ? 'healthy' : 'hung';
     instance.afterReboot = 'healthy';
+    instance.tags = { ...options.tags };
     if (options.route53ThrottlesOnce) aws.failNext('GetHealthCheckStatus', awsError('ThrottlingException', 'Rate exceeded'), 1);
     const { support } = exampleStack(instance, notifiers);
     const report = await runWorkflow(support, { input: input(support), msPerWaitSecond: 1 });
     const topLevel = new Set(Object.keys(renderWorkflow(support).definition.States));
-    return { report, history: toHistory(support, report), instance, notifiers, topLevel };
+    // What DescribeStateMachine answers for this state machine: its definition as CloudFormation deploys it.
+    const definition = JSON.stringify(renderWorkflow(support).definition);
+    return { report, history: toHistory(support, report), instance, notifiers, topLevel, definition };
   } finally {
     console.log = log;
     aws.restore();
@@ -97,15 +103,18 @@ async function runLocally(input: (construct: CpuFirstLineSupport) => unknown, op
 
 const sfn = mockClient(SFNClient);
 
-/** Runs `drill` against the converted history of `report`. */
-async function followLocally(report: RunReport, history: ReturnType<typeof toHistory>, extra: string[] = []) {
+const STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:CpuFirstLineSupport-Api';
+
+/** Runs `drill` against the converted history of `report`, DescribeStateMachine answering `definition`. */
+async function followLocally(report: RunReport, history: ReturnType<typeof toHistory>, definition: string, extra: string[] = []) {
   sfn.reset();
+  serveStateMachines(sfn, { [STATE_MACHINE_ARN]: definition });
   const executionArn: string = report.events[0].input?.executionId ?? 'arn:aws:states:us-east-1:123456789012:execution:CpuFirstLineSupport-Api:local-1';
   sfn.on(StartExecutionCommand).resolves({ executionArn, startDate: new Date(report.events[0].timestamp) });
   const served = new GrowingHistory(history, 25, 10);
   sfn.on(GetExecutionHistoryCommand).callsFake(async (request) => served.page(request));
   const io = fakeIo();
-  const code = await run(['drill', '--state-machine-arn', 'arn:aws:states:us-east-1:123456789012:stateMachine:CpuFirstLineSupport-Api', '--poll-interval', '0', ...extra], io);
+  const code = await run(['drill', '--state-machine-arn', STATE_MACHINE_ARN, '--poll-interval', '0', ...extra], io);
   return { io, code, served };
 }
 
@@ -117,7 +126,8 @@ describe('an incident played by the real workflow (alarm input): reboot, recover
   let followed: Awaited<ReturnType<typeof followLocally>>;
   beforeAll(async () => {
     local = await runLocally(alarmEvent, { route53ThrottlesOnce: true });
-    followed = await followLocally(local.report, local.history);
+    // Followed as a --live drill would be: an incident as if the alarm fired.
+    followed = await followLocally(local.report, local.history, local.definition, ['--live', '--yes']);
     if (process.env.CLI_PEEK) process.stderr.write(followed.io.stdout.join('\n') + '\n');
   });
 
@@ -144,8 +154,9 @@ describe('an incident played by the real workflow (alarm input): reboot, recover
     expect(lines.filter((l) => l.startsWith('retrying '))).toHaveLength(1);
   });
 
-  test('summarises outcome, status and the Slack message with its reference; exit code 0', () => {
+  test('summarises outcome, status and the Slack message with its reference; a live drill that recovered passes (exit code 0)', () => {
     expect(followed.code).toBe(0);
+    expect(followed.io.stdout[followed.io.stdout.length - 1]).toBe('Result:    passed: the live drill ended "Recovered"');
     expect(followed.io.stdout).toContain(`Outcome:   ${local.report.output.outcome ?? local.report.outcome}`);
     expect(followed.io.stdout).toContain('Outcome:   Recovered');
     expect(followed.io.stdout).toContain('Status:    SUCCEEDED');
@@ -164,7 +175,13 @@ describe('a dry-run drill played by the real workflow on a healthy instance', ()
   let followed: Awaited<ReturnType<typeof followLocally>>;
   beforeAll(async () => {
     local = await runLocally(() => ({ drill: { live: false, requestedBy: 'alice@laptop' } }), { healthy: true });
-    followed = await followLocally(local.report, local.history);
+    followed = await followLocally(local.report, local.history, local.definition);
+  });
+
+  test('the CLI checked the state machine first: DescribeStateMachine answered the synthesized definition', () => {
+    const definition = JSON.parse(local.definition);
+    expect(Object.keys(definition.States)).toEqual(expect.arrayContaining(['Start incident', 'Drill?']));
+    expect(sfn.commandCalls(DescribeStateMachineCommand).map((c) => c.args[0].input.stateMachineArn)).toEqual([STATE_MACHINE_ARN]);
   });
 
   test('runs the real checks, treats them as failed, announces the reboot and never reboots', () => {
@@ -179,6 +196,31 @@ describe('a dry-run drill played by the real workflow on a healthy instance', ()
     expect(followed.io.stdout.filter((l) => l.startsWith('  - '))).toEqual([
       `  - Notify would reboot: delivered by slack, reference ${local.notifiers.slackAnswer.ts}`,
     ]);
+    expect(followed.io.stdout[followed.io.stdout.length - 1]).toMatch(/^Result: {4}passed: the dry run ended "Dry run"/);
+    expect(followed.code).toBe(0);
+  });
+});
+
+describe('a dry-run drill played by the real workflow on a paused instance', () => {
+  let local: Awaited<ReturnType<typeof runLocally>>;
+  let followed: Awaited<ReturnType<typeof followLocally>>;
+  beforeAll(async () => {
+    local = await runLocally(() => ({ drill: { live: false, requestedBy: 'alice@laptop' } }), { tags: { [CpuFirstLineSupport.PAUSE_TAG_KEY]: 'maintenance' } });
+    followed = await followLocally(local.report, local.history, local.definition);
+  });
+
+  test('the workflow stops at the pause: outcome "Paused", no check, no message', () => {
+    expect(local.report.status).toBe('SUCCEEDED');
+    expect(local.report.outcome).toBe('Paused');
+    expect(local.report.path).not.toContain('Check instance');
+    expect(local.notifiers.slackMessages).toHaveLength(0);
+  });
+
+  test('the CLI passes the drill (exit code 0) and says the instance is paused', () => {
+    expect(followed.io.stdout).toContain('Outcome:   Paused');
+    expect(followed.io.stdout[followed.io.stdout.length - 1]).toMatch(
+      /^Result: {4}passed, but the instance is PAUSED: it carries the cpu-first-line-support:paused tag/,
+    );
     expect(followed.code).toBe(0);
   });
 });

@@ -45,6 +45,16 @@ test.each([
   }
 });
 
+test('drill --help documents its exit codes, "Paused" included', async () => {
+  const io = fakeIo();
+  expect(await run(['drill', '--help'], io)).toBe(0);
+  const text = io.stdout.join('\n');
+  expect(text).toMatch(/^Exit codes:\n {2}0 {2}The drill passed: .*\n.*"Dry run"; a --live drill accepts any outcome but "Escalated after error" and "Already handled"/m);
+  expect(text).toMatch(/"Paused" passes too, with a note: the instance carries the cpu-first-line-support:paused tag/);
+  expect(text).toMatch(/^ {2}1 {2}The drill failed/m);
+  expect(text).toMatch(/^ {2}2 {2}Usage error, including a target that is not a CpuFirstLineSupport state machine/m);
+});
+
 test('an unknown command is a usage error', async () => {
   const io = fakeIo();
   expect(await run(['reboot'], io)).toBe(2);

@@ -5,7 +5,7 @@
  */
 import { DescribeExecutionCommand, ExecutionListItem, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
-import { fakeIo } from './cli-fakes';
+import { deployedDefinition, fakeIo, OTHER_DEFINITION, serveStateMachines } from './cli-fakes';
 import { run } from '../../cli/cpu-first-line-support';
 
 const sfn = mockClient(SFNClient);
@@ -60,7 +60,20 @@ function serve(fixtures: Fixture[], pageSize = 2): void {
   });
 }
 
-beforeEach(() => sfn.reset());
+beforeEach(() => {
+  sfn.reset();
+  serveStateMachines(sfn, { [ARN]: deployedDefinition() });
+});
+
+test('a state machine that is not a CpuFirstLineSupport one: exit code 2, naming it, nothing listed', async () => {
+  const other = 'arn:aws:states:us-east-1:123456789012:stateMachine:OrderPipeline';
+  serveStateMachines(sfn, { [other]: OTHER_DEFINITION });
+  const io = fakeIo({ now: NOW });
+  expect(await run(['incidents', '--state-machine-arn', other], io)).toBe(2);
+  expect(io.stderr[0]).toMatch(new RegExp(`^error: state machine ${other} is not a CpuFirstLineSupport state machine`));
+  expect(io.stdout).toHaveLength(0);
+  expect(sfn.commandCalls(ListExecutionsCommand)).toHaveLength(0);
+});
 
 test('prints a table: start, duration, status, outcome, drill or alarm, name; newest first', async () => {
   serve(FIXTURES);

@@ -1,7 +1,12 @@
 /** The CLI keeps its own copy of the workflow's outcome names (its bundle must not carry aws-cdk-lib). */
-import { OUTCOMES as CLI_OUTCOMES } from '../../cli/shared/outcomes';
+import { OUTCOMES as CLI_OUTCOMES, PAUSE_TAG_KEY } from '../../cli/shared/outcomes';
+import { CpuFirstLineSupport } from '../../src';
 import { OUTCOMES } from '../../src/workflow';
 
 test('the CLI\'s outcome names are the workflow\'s, in the same order', () => {
   expect(CLI_OUTCOMES).toEqual([...OUTCOMES]);
+});
+
+test('the CLI\'s pause tag key is the construct\'s', () => {
+  expect(PAUSE_TAG_KEY).toBe(CpuFirstLineSupport.PAUSE_TAG_KEY);
 });

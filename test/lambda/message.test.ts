@@ -165,7 +165,7 @@ describe('buildIncidentMessage', () => {
     }), { region: 'eu-west-1' });
     const plain = renderPlainText(message);
 
-    expect(message.title).toBe(`PAGING FAILED: nobody was paged for EC2 instance ${INSTANCE_ID} (eu-west-1); look at it now`);
+    expect(message.title).toBe(`PAGING FAILED for EC2 instance ${INSTANCE_ID} (eu-west-1): the alert was not delivered; look at it now`);
     expect(plain).toContain('Paging FAILED');
     expect(plain).toContain('A human must look at the instance now.');
     expect(plain).toContain('Undelivered alert: NOT_REBOOTED (the instance failed its checks and was not rebooted).');

@@ -180,7 +180,7 @@ describe('pagerduty-notify against a local PagerDuty Events API v2', () => {
     expect(result.reference).toBe(`${INCIDENT_KEY}:escalation-failed`);
     expect(body.dedup_key).toBe(`${INCIDENT_KEY}:escalation-failed`);
     expect(body.payload.severity).toBe('critical');
-    expect(body.payload.summary).toBe(`PAGING FAILED: nobody was paged for EC2 instance ${INSTANCE_ID} (${process.env.AWS_REGION}); look at it now`);
+    expect(body.payload.summary).toBe(`PAGING FAILED for EC2 instance ${INSTANCE_ID} (${process.env.AWS_REGION}): the alert was not delivered; look at it now`);
     expect(body.payload.custom_details).toMatchObject({ kind: 'ESCALATION_FAILED', undeliveredKind: 'UNRESPONSIVE', error: 'NotifierUnavailableError' });
     expect(pagerDuty.pages).toHaveLength(2);
   });

@@ -364,7 +364,7 @@ describe('slack-notify for failures', () => {
     }));
 
     const text = postedText();
-    expect(text.split('\n')[0]).toBe(`:sos: *PAGING FAILED: nobody was paged for EC2 instance ${INSTANCE_ID} (${process.env.AWS_REGION}); look at it now*`);
+    expect(text.split('\n')[0]).toBe(`:sos: *PAGING FAILED for EC2 instance ${INSTANCE_ID} (${process.env.AWS_REGION}): the alert was not delivered; look at it now*`);
     expect(text).toContain('A human must look at the instance now.');
     expect(text).toContain('Undelivered alert: UNRESPONSIVE (the instance is still unresponsive after a reboot).');
     expect(text).toContain('Cause: NotifierUnavailableError: OpsGenie Alert API is unavailable: HTTP 503');

@@ -171,7 +171,7 @@ function logDecision(handler2, decision, fields = {}) {
 var METRICS_NAMESPACE = "CpuFirstLineSupport";
 var INSTANCE_DIMENSION = "InstanceId";
 var METRIC_NAMES = {
-  /** One per outcome of an incident (every outcome but 'Already handled' and 'Resolved'). */
+  /** One per outcome of an incident (every outcome but 'Already handled' and 'Resolved'), each watch cycle of an alarm that stays on included. */
   incidents: "Incidents",
   /** Every check passed. */
   allGood: "AllGood",
