@@ -71,12 +71,13 @@ export function alarmRule(scope: Construct, props: AlarmRuleProps): events.Rule 
     id: 'Serverless-EventBusDLQ',
     reason: 'EventBridge retries starting the execution for 24 hours (185 attempts) before it drops the event.',
   }]);
-  triggersOf.set(rule, { instanceId: props.instanceId, alarms: [alarmKey(rule, props.alarm)] });
+  // The CPU alarm's key is resolved only when a trigger is added: most rules never get one.
+  triggersOf.set(rule, { instanceId: props.instanceId, cpuAlarm: props.alarm, alarms: [] });
   return rule;
 }
 
-/** Each alarm rule's instance and the alarms it matches (their resolved ARNs as JSON), the CPU alarm first. */
-const triggersOf = new WeakMap<events.Rule, { readonly instanceId: string; readonly alarms: string[] }>();
+/** Each alarm rule's instance, its CPU alarm and the alarms added to it (their resolved ARNs as JSON), the CPU alarm's first. */
+const triggersOf = new WeakMap<events.Rule, { readonly instanceId: string; readonly cpuAlarm: cloudwatch.IAlarm; readonly alarms: string[] }>();
 
 /** An alarm's ARN, resolved, as JSON: the same for two references to one alarm (token or not). */
 function alarmKey(rule: events.Rule, alarm: cloudwatch.IAlarm): string {
@@ -92,6 +93,9 @@ export function addAlarmTrigger(rule: events.Rule, alarm: cloudwatch.IAlarm): vo
   const triggers = triggersOf.get(rule);
   if (!triggers) {
     throw new Error(`${rule.node.path} is not an alarm rule of cdk-cpu-first-line-support`);
+  }
+  if (triggers.alarms.length === 0) {
+    triggers.alarms.push(alarmKey(rule, triggers.cpuAlarm));
   }
   const key = alarmKey(rule, alarm);
   if (triggers.alarms.includes(key)) {
