@@ -5,11 +5,15 @@
  * the outcome; `npx projen faults` prints the table that the README shows.
  */
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import { Duration } from 'aws-cdk-lib';
-import { CpuFirstLineSupport } from '../src';
+import { Duration, Stack } from 'aws-cdk-lib';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { CpuFirstLineSupport, Notifier, OpsGenieEndpoint } from '../src';
 import { awsError, FakeApi } from './fakes';
-import { HANDLERS_BY_FUNCTION_ID, LocalHandler } from './harness';
-import { OPSGENIE_KEY, SLACK_TOKEN, OPSGENIE_KEY_ARN, Scenario, SLACK_TOKEN_ARN } from './scenarios';
+import { HANDLERS_BY_FUNCTION_ID, LocalHandler, NotificationServices } from './harness';
+import {
+  FakeEndpoints, OPSGENIE_KEY, OPSGENIE_KEY_ARN, pagerDutyNotifier, Scenario, SLACK_TOKEN, SLACK_TOKEN_ARN, teamsNotifier,
+} from './scenarios';
 
 /** Short waits, so that a fault that never heals escalates after three re-checks. */
 const QUICK_RECHECKS = { recheck: { gracePeriod: Duration.seconds(20), interval: Duration.seconds(20), deadline: Duration.seconds(60) } };
@@ -34,6 +38,24 @@ export interface FaultExpectation {
   readonly opsGeniePages?: number;
   /** The reboot-ledger tag after the run: '' when no reboot may be counted. */
   readonly ledgerAfter?: string;
+  /** OpsGenie close-alert requests received. */
+  readonly opsGenieCloses?: number;
+  /** PagerDuty events received that it did not answer with a transient failure (429, 5xx): accepted or refused. @default 0 */
+  readonly pagerDuty?: number;
+  /** PagerDuty triggers that paged someone (each opened an alert). */
+  readonly pagerDutyPages?: number;
+  /** PagerDuty resolves that closed the alert their incident's trigger opened (same dedup key). */
+  readonly pagerDutyResolves?: number;
+  /** Requests the Teams webhook did not answer with a transient failure (429, 5xx): accepted or refused. @default 0 */
+  readonly teams?: number;
+  /** Cards the Teams workflow posted to its channel. */
+  readonly teamsPosts?: number;
+  /** Messages the workflow published to SNS. @default 0 */
+  readonly snsMessages?: number;
+  /** Events the workflow put on EventBridge. @default 0 */
+  readonly events?: number;
+  /** Step Functions retries of a state, by state name (branch states included). */
+  readonly retried?: Record<string, number>;
 }
 
 /** One fault and what the library does about it. */
@@ -73,6 +95,138 @@ function ledgerAt(msAgo: number): Record<string, string> {
 
 const answers = (status: number, count: number, headers?: Record<string, string>) =>
   Array.from({ length: count }, () => ({ status, headers, body: status === 429 ? { ok: false, error: 'ratelimited' } : { message: 'unavailable' } }));
+
+/** The escalation through the fake OpsGenie, for `Notifier.all()`. */
+const opsGenieNotifier = (stack: Stack, endpoints: FakeEndpoints) => Notifier.opsGenie({
+  apiKey: secretsmanager.Secret.fromSecretCompleteArn(stack, 'EscalationOpsGenieKey', OPSGENIE_KEY_ARN),
+  endpoint: OpsGenieEndpoint.custom(endpoints.opsGenieBaseUrl),
+});
+
+/** A hung instance that never comes back: escalated about 60-100 simulated seconds in, then followed up every 5 minutes. */
+const NEVER_BACK = { initialHealth: 'hung', afterReboot: 'hung', props: QUICK_RECHECKS } as const;
+
+/** Closes every open OpsGenie alert, as a human in the OpsGenie app does. */
+const closeOpsGenieAlertsByHand: NonNullable<Scenario['later']>['act'] = ({ notifiers }) => {
+  for (const [alias, alert] of notifiers.opsGenieAlertsByAlias) {
+    if (alert.open) notifiers.closeOpsGenieAlert(alias);
+  }
+};
+
+/**
+ * The notifiers added after the first catalogue: PagerDuty, Microsoft Teams, SNS, EventBridge,
+ * `Notifier.all()`, and the resolution of escalated incidents.
+ */
+const NOTIFIER_FAULTS: Fault[] = [
+  {
+    fault: 'PagerDuty pages; a human fixes the instance during the follow-up',
+    response: 'One trigger with the incident\'s dedup key pages; the next follow-up check passes and a resolve with the same dedup key closes the alert',
+    scenario: { ...NEVER_BACK, escalation: (stack, _, endpoints) => pagerDutyNotifier(stack, endpoints), later: { afterSeconds: 250, health: 'healthy' } },
+    expected: { outcome: 'Resolved', reboots: 1, pagerDuty: 2, pagerDutyPages: 1, pagerDutyResolves: 1, text: /unresponsive after a reboot/ },
+  },
+  {
+    fault: 'PagerDuty rate-limits once (HTTP 429)',
+    response: 'Retried inside the notifier; one trigger pages; the instance never comes back, so the alert stays open',
+    scenario: {
+      ...NEVER_BACK,
+      escalation: (stack, _, endpoints) => pagerDutyNotifier(stack, endpoints),
+      inject: ({ pagerDuty }) => pagerDuty.queue.push({ status: 429, body: { status: 'rate limited', message: 'Request Limit Exceeded' } }),
+    },
+    expected: { outcome: 'Escalated', reboots: 1, pagerDuty: 1, pagerDutyPages: 1, pagerDutyResolves: 0 },
+  },
+  {
+    fault: 'PagerDuty refuses the routing key (HTTP 400 invalid event: the integration was deleted)',
+    response: 'A refusal: not retried; Slack is told that paging failed, and the execution fails so the execution-failure alarm fires',
+    scenario: { ...NEVER_BACK, escalation: (stack, _, endpoints) => pagerDutyNotifier(stack, endpoints), pagerDutyRoutingKeys: ['another-integration-key-00000000'] },
+    expected: {
+      status: 'FAILED',
+      outcome: 'Escalation failed',
+      reboots: 1,
+      pagerDuty: 1,
+      pagerDutyPages: 0,
+      slack: 1,
+      text: /PAGING FAILED[\s\S]*Invalid routing key/,
+      retried: { 'Notify unresponsive': 0 },
+    },
+  },
+  {
+    fault: 'PagerDuty as the recovery notifier: a recovery must not page anyone',
+    response: 'The recovery is a change event: shown on the PagerDuty service, nobody paged',
+    scenario: { initialHealth: 'hung', recovery: (stack, endpoints) => pagerDutyNotifier(stack, endpoints) },
+    expected: { outcome: 'Recovered', reboots: 1, pagerDuty: 1, pagerDutyPages: 0, text: /recovered after a reboot/ },
+  },
+  {
+    fault: 'Microsoft Teams as the recovery notifier: the workflow behind the webhook was deleted (HTTP 404)',
+    response: 'A refusal: not retried; OpsGenie gets an error alert saying the webhook URL leads to no workflow',
+    scenario: {
+      initialHealth: 'hung',
+      recovery: (stack) => teamsNotifier(stack),
+      inject: ({ teams }) => teams.queue.push(...Array.from({ length: 10 }, () => ({
+        status: 404, body: { error: { code: 'WorkflowNotFound', message: 'The workflow could not be found.' } },
+      }))),
+    },
+    expected: {
+      outcome: 'Escalated after error',
+      reboots: 1,
+      teams: 1,
+      teamsPosts: 0,
+      opsGenie: 1,
+      text: /TeamsApiError[\s\S]*no workflow at the webhook URL/,
+      retried: { 'Notify recovered': 0 },
+    },
+  },
+  {
+    fault: 'Microsoft Teams throttles once (HTTP 429, Retry-After: 1)',
+    response: 'The notifier waits as told and posts one card',
+    scenario: {
+      initialHealth: 'hung',
+      recovery: (stack) => teamsNotifier(stack),
+      inject: ({ teams }) => teams.queue.push({ status: 429, headers: { 'retry-after': '1' }, body: { error: { code: 'TooManyRequests' } } }),
+    },
+    expected: { outcome: 'Recovered', reboots: 1, teams: 1, teamsPosts: 1, opsGenie: 0, text: /recovered after a reboot/ },
+  },
+  {
+    fault: 'An SNS topic as the escalation notifier',
+    response: 'The workflow publishes one message to the topic itself (no function); the instance never comes back, so it stays escalated',
+    scenario: { ...NEVER_BACK, escalation: (stack) => Notifier.snsTopic(new sns.Topic(stack, 'Alerts')) },
+    expected: { outcome: 'Escalated', reboots: 1, snsMessages: 1, text: /unresponsive after a reboot/ },
+  },
+  {
+    fault: 'EventBridge as the escalation notifier: PutEvents fails the entry every time',
+    response: 'The failed entry is retried 5 times, then Slack is told that paging failed, and the execution fails so the execution-failure alarm fires',
+    scenario: {
+      ...NEVER_BACK,
+      escalation: () => Notifier.eventBridge(),
+      notificationServices: Object.assign(new NotificationServices(), { failEntries: 'InternalFailure' }),
+    },
+    expected: { status: 'FAILED', outcome: 'Escalation failed', reboots: 1, events: 0, slack: 1, text: /PAGING FAILED/, retried: { 'Notify unresponsive': 5 } },
+  },
+  {
+    fault: '`Notifier.all(OpsGenie, PagerDuty)` while PagerDuty is down (HTTP 503 on every try)',
+    response: 'OpsGenie still pages; PagerDuty is retried (3 attempts in each of 6 invocations), then the escalation counts as failed: Slack is told that paging failed, and the execution fails',
+    scenario: {
+      ...NEVER_BACK,
+      escalation: (stack, _, endpoints) => Notifier.all(opsGenieNotifier(stack, endpoints), pagerDutyNotifier(stack, endpoints)),
+      inject: ({ pagerDuty }) => pagerDuty.queue.push(...answers(503, 60)),
+    },
+    expected: {
+      status: 'FAILED',
+      outcome: 'Escalation failed',
+      reboots: 1,
+      opsGenie: 1,
+      opsGeniePages: 1,
+      pagerDuty: 0,
+      slack: 1,
+      text: /PAGING FAILED/,
+      retried: { 'Notify unresponsive (1)': 0, 'Notify unresponsive (2)': 5 },
+    },
+  },
+  {
+    fault: 'A human closes the OpsGenie alert by hand when fixing the instance',
+    response: 'The next follow-up check passes; closing by alias an alert that is already closed is not an error: the incident ends Resolved, nobody paged again',
+    scenario: { ...NEVER_BACK, later: { afterSeconds: 250, health: 'healthy', act: closeOpsGenieAlertsByHand } },
+    expected: { outcome: 'Resolved', reboots: 1, opsGenie: 1, opsGeniePages: 1, opsGenieCloses: 1 },
+  },
+];
 
 export const FAULTS: Fault[] = [
   // The instance.
@@ -469,6 +623,7 @@ export const FAULTS: Fault[] = [
     },
     expected: { status: 'FAILED', outcome: 'Escalation failed', reboots: 1, opsGenie: 1, opsGeniePages: 0, slack: 1, text: /PAGING FAILED[\s\S]*does not exist/ },
   },
+  ...NOTIFIER_FAULTS,
 ];
 
 /** The README table: one row per fault. */

@@ -7,10 +7,14 @@ import { App, Duration, Stack } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { SimulatedClock } from './clock';
 import { FakeAlarm, FakeLockTable } from './fake-aws';
+import { FakePagerDuty, FakePagerDutyAlert, PagerDutyRequest } from './fake-pagerduty';
+import { FakeTeamsPost, FakeTeamsRequest, FakeTeamsWorkflow } from './fake-teams';
 import { awsError, FakeInstance, FakeNotifiers, FakeOpsGenieAlert, InstanceHealth, mockAws, ReceivedRequest } from './fakes';
 import { ExecutionRegistry, LocalHandler, NotificationServices, RunReport, runWorkflow } from './harness';
 import { clearSecretCache } from '../lambda/shared/secrets';
-import { CpuFirstLineSupport, CpuFirstLineSupportProps, INotifier, Notifier, OpsGenieEndpoint, OpsGeniePriority, UrlCheckProtocol } from '../src';
+import {
+  CpuFirstLineSupport, CpuFirstLineSupportProps, INotifier, Notifier, OpsGenieEndpoint, OpsGeniePriority, PagerDutyEndpoint, UrlCheckProtocol,
+} from '../src';
 
 export const INSTANCE_ID = 'i-0123456789abcdef0';
 export const HEALTH_CHECK_ID = 'abcdef01-2345-6789-abcd-ef0123456789';
@@ -19,6 +23,17 @@ export const OPSGENIE_KEY_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:s
 /** Planted secret values: no test may ever find them outside the mocked Secrets Manager. */
 export const SLACK_TOKEN = 'xoxb-planted-slack-token-0000000000';
 export const OPSGENIE_KEY = 'planted-opsgenie-key-11111111-2222';
+export const PAGERDUTY_KEY_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:pagerduty-routing-key-AbCdEf';
+/** A planted routing key: 32 characters, as PagerDuty's integration keys are. */
+export const PAGERDUTY_ROUTING_KEY = 'planted-pagerduty-routing-key-33';
+/** The secret whose value is the fake Teams workflow's webhook URL (planted too: `ScenarioResult.teamsWebhookUrl`). */
+export const TEAMS_URL_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:teams-webhook-url-AbCdEf';
+
+/** Where the loopback stand-ins of the paging services listen, for a scenario's notifier factories. */
+export interface FakeEndpoints {
+  readonly opsGenieBaseUrl: string;
+  readonly pagerDutyBaseUrl: string;
+}
 
 /** One incident to play. */
 export interface Scenario {
@@ -56,14 +71,24 @@ export interface Scenario {
   readonly alarmSeconds?: number;
   /** The execution's input, e.g. a drill's; the alarm's state-change event by default. */
   readonly input?: unknown;
-  /** Another escalation notifier than the fake OpsGenie. */
-  readonly escalation?: (stack: Stack, opsGenieBaseUrl: string) => INotifier;
+  /** Another escalation notifier than the fake OpsGenie (see `pagerDutyNotifier`, `teamsNotifier`). */
+  readonly escalation?: (stack: Stack, opsGenieBaseUrl: string, endpoints: FakeEndpoints) => INotifier;
   /** Another recovery notifier than the fake Slack. */
-  readonly recovery?: (stack: Stack) => INotifier;
+  readonly recovery?: (stack: Stack, endpoints: FakeEndpoints) => INotifier;
+  /**
+   * The routing keys of the integrations the fake PagerDuty knows; the planted key is refused
+   * ("Invalid routing key") when it is not among them. @default - every 32-character key
+   */
+  readonly pagerDutyRoutingKeys?: string[];
   /** Where the workflow's own SNS messages and EventBridge events go. @default - recorded in the report */
   readonly notificationServices?: NotificationServices;
-  /** What happens to the instance after some simulated seconds: it hangs, or someone tags it. */
-  readonly later?: { readonly afterSeconds: number; readonly health?: InstanceHealth; readonly tags?: Record<string, string> };
+  /** What happens after some simulated seconds: the instance hangs or is fixed, someone tags it, or `act` does something to the stand-ins. */
+  readonly later?: {
+    readonly afterSeconds: number;
+    readonly health?: InstanceHealth;
+    readonly tags?: Record<string, string>;
+    readonly act?: (world: World) => void;
+  };
   /** Replaces handlers by function construct ID, e.g. to make one throw. */
   readonly handlerOverrides?: Record<string, LocalHandler>;
   /** Injects a fault into the stand-ins or the AWS mocks before the run. */
@@ -74,6 +99,10 @@ export interface Scenario {
 export interface World {
   readonly instance: FakeInstance;
   readonly notifiers: FakeNotifiers;
+  /** The fake PagerDuty Events API v2. */
+  readonly pagerDuty: FakePagerDuty;
+  /** The fake Microsoft Teams workflow webhook. */
+  readonly teams: FakeTeamsWorkflow;
   readonly aws: ReturnType<typeof mockAws>;
   /** Names the executions. */
   readonly registry: ExecutionRegistry;
@@ -103,6 +132,18 @@ export interface ScenarioResult {
   readonly opsGenieCloses: ReceivedRequest[];
   /** Every alert OpsGenie holds at the end, by alias (open and closed). */
   readonly opsGenieAlertsByAlias: ReadonlyMap<string, FakeOpsGenieAlert>;
+  /** Every request the fake PagerDuty received, whatever it answered. */
+  readonly pagerDutyRequests: PagerDutyRequest[];
+  /** The PagerDuty triggers that paged someone (each opened an alert). */
+  readonly pagerDutyPages: PagerDutyRequest[];
+  /** Every alert PagerDuty holds at the end (triggered, acknowledged or resolved). */
+  readonly pagerDutyAlerts: readonly FakePagerDutyAlert[];
+  /** Every request the fake Teams webhook received, whatever it answered. */
+  readonly teamsRequests: FakeTeamsRequest[];
+  /** The cards the Teams workflow posted to its channel. */
+  readonly teamsPosts: FakeTeamsPost[];
+  /** The Teams webhook URL, the value of the Teams secret (a planted secret). */
+  readonly teamsWebhookUrl: string;
   /** Everything the handlers logged. */
   readonly logs: string[];
   /** Real milliseconds per simulated second of waiting. */
@@ -130,12 +171,13 @@ export const SCENARIOS: Scenario[] = [
 export function exampleStack(
   instance: FakeInstance, notifiers: FakeNotifiers, props: Partial<CpuFirstLineSupportProps> = {},
   replace: Pick<Scenario, 'escalation' | 'recovery'> = {},
+  endpoints: FakeEndpoints = { opsGenieBaseUrl: notifiers.opsGenieBaseUrl, pagerDutyBaseUrl: PagerDutyEndpoint.US.baseUrl },
 ) {
   const app = new App();
   const stack = new Stack(app, 'ExampleStack', { env: { account: '123456789012', region: 'us-east-1' } });
   const replaced: Partial<CpuFirstLineSupportProps> = {
-    ...(replace.escalation ? { escalationNotifier: replace.escalation(stack, notifiers.opsGenieBaseUrl) } : {}),
-    ...(replace.recovery ? { recoveryNotifier: replace.recovery(stack) } : {}),
+    ...(replace.escalation ? { escalationNotifier: replace.escalation(stack, notifiers.opsGenieBaseUrl, endpoints) } : {}),
+    ...(replace.recovery ? { recoveryNotifier: replace.recovery(stack, endpoints) } : {}),
   };
   const support = new CpuFirstLineSupport(stack, 'Api', {
     instanceId: INSTANCE_ID,
@@ -161,6 +203,77 @@ export function exampleStack(
   return { stack, support };
 }
 
+/** PagerDuty through the fake Events API, with the planted routing key: for `Scenario.escalation` or `recovery`. */
+export function pagerDutyNotifier(stack: Stack, endpoints: FakeEndpoints): INotifier {
+  return Notifier.pagerDuty({
+    routingKey: secretsmanager.Secret.fromSecretCompleteArn(stack, 'PagerDutyKey', PAGERDUTY_KEY_ARN),
+    endpoint: PagerDutyEndpoint.custom(endpoints.pagerDutyBaseUrl),
+  });
+}
+
+/** Microsoft Teams through the fake workflow webhook, whose URL is the Teams secret: for `Scenario.escalation` or `recovery`. */
+export function teamsNotifier(stack: Stack): INotifier {
+  return Notifier.microsoftTeams({ webhookUrl: secretsmanager.Secret.fromSecretCompleteArn(stack, 'TeamsWebhookUrl', TEAMS_URL_ARN) });
+}
+
+/** Starts the stand-ins of a scenario, with the planted secrets in the mocked Secrets Manager. */
+async function startStandIns(scenario: Scenario) {
+  const instance = await new FakeInstance().start();
+  const notifiers = await new FakeNotifiers().start();
+  const pagerDuty = await new FakePagerDuty(scenario.pagerDutyRoutingKeys ? { routingKeys: scenario.pagerDutyRoutingKeys } : {}).start();
+  const teams = await new FakeTeamsWorkflow().start();
+  const aws = mockAws(instance, INSTANCE_ID, {
+    [SLACK_TOKEN_ARN]: SLACK_TOKEN,
+    [OPSGENIE_KEY_ARN]: OPSGENIE_KEY,
+    [PAGERDUTY_KEY_ARN]: PAGERDUTY_ROUTING_KEY,
+    [TEAMS_URL_ARN]: teams.webhookUrl,
+  });
+  return { instance, notifiers, pagerDuty, teams, aws };
+}
+
+/** Sends everything the console gets to `logs` instead; returns the function that restores the console. */
+function captureConsole(logs: string[]): () => void {
+  const spies = (['log', 'info', 'warn', 'error', 'debug'] as const).map((level) => {
+    const original = console[level];
+    console[level] = (...args: unknown[]) => {
+      logs.push(args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' '));
+    };
+    return () => {
+      console[level] = original;
+    };
+  });
+  return () => spies.forEach((restore) => restore());
+}
+
+/** Puts the instance and the stand-ins in the state the scenario starts from. */
+function prepare(scenario: Scenario, { instance, notifiers, aws }: Pick<World, 'instance' | 'notifiers' | 'aws'>, msPerSecond: number): void {
+  instance.health = scenario.initialHealth;
+  instance.afterReboot = scenario.afterReboot ?? 'healthy';
+  instance.bootMs = (scenario.bootSeconds ?? 0) * msPerSecond;
+  if (scenario.slackAnswer) notifiers.slackAnswer = scenario.slackAnswer;
+  if (scenario.opsGenieStatus) notifiers.opsGenieStatus = scenario.opsGenieStatus;
+  if (scenario.route53Throttles) {
+    aws.failNext('GetHealthCheckStatus', awsError('ThrottlingException', 'Rate exceeded'), Infinity);
+  }
+  instance.state = scenario.instanceState ?? 'running';
+  instance.tags = { ...scenario.tags };
+  if (scenario.noPublicIp) instance.publicIp = undefined;
+}
+
+/** Starts the timer of `scenario.later`, if any. */
+function scheduleLater(scenario: Scenario, world: World, msPerSecond: number): NodeJS.Timeout | undefined {
+  const later = scenario.later;
+  if (!later) return undefined;
+  return setTimeout(() => {
+    if (later.health) {
+      world.instance.health = later.health;
+      world.instance.afterReboot = 'healthy';
+    }
+    Object.assign(world.instance.tags, later.tags);
+    later.act?.(world);
+  }, later.afterSeconds * msPerSecond);
+}
+
 /**
  * Plays one scenario: starts the fakes, synthesizes the example stack, runs its state
  * machine locally and tears everything down. The AWS mocks are process-wide: play one
@@ -171,52 +284,25 @@ export function exampleStack(
 export async function playScenario(scenario: Scenario, msPerSecond = 10): Promise<ScenarioResult> {
   // Every scenario starts like a fresh Lambda environment: nothing cached.
   clearSecretCache();
-  const instance = await new FakeInstance().start();
-  const notifiers = await new FakeNotifiers().start();
-  const aws = mockAws(instance, INSTANCE_ID, { [SLACK_TOKEN_ARN]: SLACK_TOKEN, [OPSGENIE_KEY_ARN]: OPSGENIE_KEY });
+  const { instance, notifiers, pagerDuty, teams, aws } = await startStandIns(scenario);
   const logs: string[] = [];
   let laterTimer: NodeJS.Timeout | undefined;
-  const spies = (['log', 'info', 'warn', 'error', 'debug'] as const).map((level) => {
-    const original = console[level];
-    console[level] = (...args: unknown[]) => {
-      logs.push(args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' '));
-    };
-    return () => {
-      console[level] = original;
-    };
-  });
+  const restoreConsole = captureConsole(logs);
   try {
-    instance.health = scenario.initialHealth;
-    instance.afterReboot = scenario.afterReboot ?? 'healthy';
-    instance.bootMs = (scenario.bootSeconds ?? 0) * msPerSecond;
-    if (scenario.slackAnswer) notifiers.slackAnswer = scenario.slackAnswer;
-    if (scenario.opsGenieStatus) notifiers.opsGenieStatus = scenario.opsGenieStatus;
-    if (scenario.route53Throttles) {
-      aws.failNext('GetHealthCheckStatus', awsError('ThrottlingException', 'Rate exceeded'), Infinity);
-    }
-    instance.state = scenario.instanceState ?? 'running';
-    instance.tags = { ...scenario.tags };
-    if (scenario.noPublicIp) instance.publicIp = undefined;
+    prepare(scenario, { instance, notifiers, aws }, msPerSecond);
     const registry = new ExecutionRegistry();
     const locks = new FakeLockTable();
     const clock = new SimulatedClock();
     const alarm = new FakeAlarm(clock, (scenario.alarmSeconds ?? 0) * 1000);
     const handlerOverrides: Record<string, LocalHandler> = { ...scenario.handlerOverrides };
-    scenario.inject?.({ instance, notifiers, aws, registry, locks, clock, handlerOverrides });
+    const world: World = { instance, notifiers, pagerDuty, teams, aws, registry, locks, clock, handlerOverrides };
+    scenario.inject?.(world);
     const httpsCheck = scenario.https
       ? { urlCheck: { protocol: UrlCheckProtocol.HTTPS, port: instance.httpsPort, path: '/health', timeout: Duration.seconds(2) } }
       : {};
-    const { stack, support } = exampleStack(instance, notifiers, { ...httpsCheck, ...scenario.props }, scenario);
-    if (scenario.later) {
-      const { afterSeconds, health } = scenario.later;
-      laterTimer = setTimeout(() => {
-        if (health) {
-          instance.health = health;
-          instance.afterReboot = 'healthy';
-        }
-        Object.assign(instance.tags, scenario.later?.tags);
-      }, afterSeconds * msPerSecond);
-    }
+    const endpoints = { opsGenieBaseUrl: notifiers.opsGenieBaseUrl, pagerDutyBaseUrl: pagerDuty.baseUrl };
+    const { stack, support } = exampleStack(instance, notifiers, { ...httpsCheck, ...scenario.props }, scenario, endpoints);
+    laterTimer = scheduleLater(scenario, world, msPerSecond);
     const reports = await Promise.all(Array.from({ length: scenario.concurrentAlarms ?? 1 }, async (_, i) => {
       await new Promise((resolve) => setTimeout(resolve, i * (scenario.alarmSpacingMs ?? 0)));
       return runWorkflow(support, {
@@ -230,6 +316,7 @@ export async function playScenario(scenario: Scenario, msPerSecond = 10): Promis
         notificationServices: scenario.notificationServices,
       });
     }));
+    await Promise.all([notifiers.settled(), pagerDuty.settled()]);
     return {
       scenario,
       report: reports[0],
@@ -241,15 +328,21 @@ export async function playScenario(scenario: Scenario, msPerSecond = 10): Promis
       opsGeniePages: notifiers.opsGeniePages,
       opsGenieCloses: notifiers.opsGenieCloses,
       opsGenieAlertsByAlias: notifiers.opsGenieAlertsByAlias,
+      pagerDutyRequests: pagerDuty.requests,
+      pagerDutyPages: pagerDuty.pages,
+      pagerDutyAlerts: pagerDuty.alerts,
+      teamsRequests: teams.requests,
+      teamsPosts: teams.posts,
+      teamsWebhookUrl: teams.webhookUrl,
       logs,
       msPerSecond,
       stack,
     };
   } finally {
     clearTimeout(laterTimer);
-    spies.forEach((restore) => restore());
+    restoreConsole();
     aws.restore();
-    await Promise.all([instance.stop(), notifiers.stop()]);
+    await Promise.all([instance.stop(), notifiers.stop(), pagerDuty.stop(), teams.stop()]);
   }
 }
 
