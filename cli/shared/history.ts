@@ -112,7 +112,7 @@ export class ProgressTracker {
     const elapsed = formatElapsed(at && this.startedAt ? at.getTime() - this.startedAt.getTime() : 0);
     if (type.endsWith('StateEntered')) {
       const name = event.stateEnteredEventDetails?.name ?? '?';
-      if (OUTCOMES.includes(name)) this.lastOutcome = name;
+      if ((OUTCOMES as readonly string[]).includes(name)) this.lastOutcome = name;
       return [`${elapsed}  ${name}${type === 'FailStateEntered' ? ' (fail state)' : ''}`];
     }
     if (FAILURE_TYPES.has(type)) {

@@ -1,4 +1,4 @@
-/** The CLI keeps its own copy of the workflow's outcome names (its bundle must not carry aws-cdk-lib). */
+/** The CLI reads the workflow's outcome names and pause tag from modules without aws-cdk-lib: the same values as the construct's. */
 import { OUTCOMES as CLI_OUTCOMES, PAUSE_TAG_KEY } from '../../cli/shared/outcomes';
 import { CpuFirstLineSupport } from '../../src';
 import { OUTCOMES } from '../../src/workflow';
