@@ -1,7 +1,6 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { captureConsole } from './support/local-servers';
-import { isTransientAwsError } from '../../lambda/shared/aws-errors';
 import { CHECK_OVERHEAD_MS, probeWaitMs } from '../../lambda/shared/check-result';
 import { formatHostPort } from '../../lambda/shared/instance-address';
 import { InvalidEventError } from '../../lambda/shared/invalid-event-error';
@@ -57,22 +56,6 @@ describe('validate', () => {
     expect(readInteger('h', { n: 3 }, 'n', 1, 10)).toBe(3);
     expect(() => readInteger('h', { n: 11 }, 'n', 1, 10)).toThrow('h: `n` must be an integer from 1 to 10, got 11');
     expect(() => readInteger('h', { n: 1.5 }, 'n', 1, 10)).toThrow(InvalidEventError);
-  });
-});
-
-describe('isTransientAwsError', () => {
-  test.each([
-    [{ name: 'ThrottlingException' }, true],
-    [{ name: 'RequestLimitExceeded' }, true],
-    [{ name: 'Whatever', $metadata: { httpStatusCode: 503 } }, true],
-    [{ name: 'Whatever', $retryable: { throttling: true } }, true],
-    [{ name: 'Whatever', code: 'ECONNRESET' }, true],
-    [{ name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }, false],
-    [{ name: 'NoSuchHealthCheck', $metadata: { httpStatusCode: 404 } }, false],
-    [null, false],
-    ['Throttling', false],
-  ])('%j is transient: %s', (error, transient) => {
-    expect(isTransientAwsError(error)).toBe(transient);
   });
 });
 
