@@ -1097,6 +1097,12 @@ describe('resolving escalations', () => {
     // The escalation notifier's function, which raised the alert, closes it.
     expect(notify.Parameters.FunctionName).toEqual(states['Notify unresponsive'].Parameters.FunctionName);
     expect(notify.Next).toBe('Resolved');
+    // AWS API calls retry like every other: one throttle does not end the follow-up.
+    expect(states['Look up to follow up'].Retry).toEqual([expect.objectContaining({ ErrorEquals: ['States.ALL'], MaxAttempts: 3 })]);
+    expect(states['Renew lock to follow up'].Retry).toEqual([
+      { ErrorEquals: ['DynamoDB.ConditionalCheckFailedException'], MaxAttempts: 0 },
+      expect.objectContaining({ ErrorEquals: ['States.ALL'], MaxAttempts: 3 }),
+    ]);
     // A step that fails, or an alert that cannot be closed, ends the follow-up quietly: the escalation stands.
     for (const name of ['Look up to follow up', 'Inspect to follow up', 'Renew lock to follow up', 'Follow-up check', 'Notify resolved']) {
       expect(states[name].Catch.map((c: any) => c.Next)).toEqual(['Release lock']);
@@ -1317,4 +1323,13 @@ describe('validation', () => {
 
 test('watch: {enabled: false, resolveEscalations: true} is refused: following an escalation needs the watch', () => {
   expect(() => build({ watch: { enabled: false, resolveEscalations: true } })).toThrow(/`watch.resolveEscalations`.*needs `watch.enabled`/);
+});
+
+test('every function logs as text: CloudWatch reads the guard\'s embedded-metric lines from the text log format only', () => {
+  const { template } = build();
+  const functions = Object.values<any>(template.toJSON().Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
+  expect(functions.length).toBeGreaterThan(0);
+  for (const fn of functions) {
+    expect(fn.Properties.LoggingConfig).toEqual({ LogFormat: 'Text' });
+  }
 });
