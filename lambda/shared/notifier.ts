@@ -15,7 +15,7 @@ import { bodySnippet, DEFAULT_RETRY_POLICY, fetchWithRetry, HttpDeliveryError, H
 import { InvalidEventError } from './invalid-event-error';
 import { logDecision, REDACTED, redactError, redactText } from './log';
 import { buildIncidentMessage, failedCheckNames, IncidentMessage, readRebootDecision } from './message';
-import { LOOPBACK_HOSTS, readSecretEndpoint } from './secret-endpoint';
+import { parseCredentialUrl, readSecretEndpoint } from './secret-endpoint';
 import { forgetSecret, getSecretString } from './secrets';
 import { describeValue, Fields, readOneOf, requireObject, requireString } from './validate';
 import { NotificationKind, NotifyEvent, NotifyResult, RebootDecision } from '../../src/contract';
@@ -193,15 +193,11 @@ export function readParameter(handler: string, parameters: Fields, name: string,
  * @returns the URL without trailing slashes, or a sentence saying what is wrong
  */
 export function checkEndpointUrl(value: string): { url: string } | { problem: string } {
-  let url: URL | undefined;
-  try {
-    url = new URL(value);
-  } catch {
-    return { problem: 'is not a URL' };
+  const parsed = parseCredentialUrl(value);
+  if (!('url' in parsed)) {
+    return parsed;
   }
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname))) {
-    return { problem: 'must be an https:// URL (plain http:// only for a loopback host: 127.0.0.1, localhost, ::1)' };
-  }
+  const { url } = parsed;
   if (url.search || url.hash || url.username || url.password) {
     return { problem: 'must have no credentials, query or fragment' };
   }

@@ -10,13 +10,12 @@ import { registerSecretValue } from './log';
 export const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 /**
- * Checks a secret's value that is the endpoint itself (`NotifierDefinition.endpointInSecret`):
- * an `https://` URL, or plain `http://` only on a loopback host, without user or password.
- * A query (such as the URL's signature) is allowed. The problem never quotes the value.
+ * Parses a URL the notifiers send a credential to: `https://`, or plain `http://` only on a
+ * loopback host (the local fakes). The problem never quotes the value.
  *
  * @returns the parsed URL, or a sentence saying what is wrong
  */
-export function checkSecretEndpointUrl(value: string): { url: URL } | { problem: string } {
+export function parseCredentialUrl(value: string): { url: URL } | { problem: string } {
   let url: URL | undefined;
   try {
     url = new URL(value);
@@ -26,10 +25,22 @@ export function checkSecretEndpointUrl(value: string): { url: URL } | { problem:
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname))) {
     return { problem: 'must be an https:// URL (plain http:// only for a loopback host: 127.0.0.1, localhost, ::1)' };
   }
-  if (url.username || url.password) {
+  return { url };
+}
+
+/**
+ * Checks a secret's value that is the endpoint itself (`NotifierDefinition.endpointInSecret`):
+ * a URL {@link parseCredentialUrl} accepts, without user or password. A query (such as the
+ * URL's signature) is allowed. The problem never quotes the value.
+ *
+ * @returns the parsed URL, or a sentence saying what is wrong
+ */
+export function checkSecretEndpointUrl(value: string): { url: URL } | { problem: string } {
+  const parsed = parseCredentialUrl(value);
+  if ('url' in parsed && (parsed.url.username || parsed.url.password)) {
     return { problem: 'must have no user name or password' };
   }
-  return { url };
+  return parsed;
 }
 
 /** Query parameters of a signed URL that are not secret: the version and permissions of an Azure shared access signature. */
