@@ -74,28 +74,11 @@ export class TeamsApiError extends Error {
   }
 }
 
-/** What the card shows besides the message: the facts and the title's decoration. */
+/** What the card shows besides the message (whose title and region say the rest, a drill's included). */
 export interface CardContext {
   readonly instanceId: string;
-  readonly region?: string;
-  /** A fire drill: the title says so. */
+  /** A fire drill: a fact says so. */
   readonly drill?: boolean;
-}
-
-/** The region of the notification: the function's, else the execution ARN's. */
-export function notificationRegion(
-  executionId: string | undefined, environment: Record<string, string | undefined> = process.env,
-): string | undefined {
-  const fromEnvironment = environment.AWS_REGION?.trim();
-  if (fromEnvironment) {
-    return fromEnvironment;
-  }
-  return executionId !== undefined ? /^arn:[a-z-]+:states:([a-z0-9-]+):/.exec(executionId)?.[1] : undefined;
-}
-
-/** The title: the message's, marked as a drill when it is one (and the message does not say so already). */
-function cardTitle(message: IncidentMessage, context: CardContext): string {
-  return context.drill === true && !/\bdrill\b/i.test(message.title) ? `DRILL: ${message.title}` : message.title;
 }
 
 /** The facts under the message: only those that are known. */
@@ -103,7 +86,7 @@ function cardFacts(message: IncidentMessage, context: CardContext): Array<{ titl
   const facts = [
     { title: 'Instance', value: truncate(context.instanceId, 100) },
     { title: 'Kind', value: message.kind },
-    ...(context.region ? [{ title: 'Region', value: context.region }] : []),
+    ...(message.region ? [{ title: 'Region', value: message.region }] : []),
     ...(message.executionId ? [{ title: 'Execution', value: truncate(message.executionId, 400) }] : []),
     ...(context.drill === true ? [{ title: 'Drill', value: 'yes: started as a fire drill' }] : []),
   ];
@@ -118,7 +101,7 @@ function adaptiveCard(message: IncidentMessage, context: CardContext, lines: rea
     version: '1.4',
     msteams: { width: 'Full' },
     body: [
-      { type: 'TextBlock', text: cardTitle(message, context), weight: 'Bolder', size: 'Medium', color: TITLE_COLORS[message.kind] ?? 'attention', wrap: true },
+      { type: 'TextBlock', text: message.title, weight: 'Bolder', size: 'Medium', color: TITLE_COLORS[message.kind] ?? 'attention', wrap: true },
       ...lines.map((line) => ({ type: 'TextBlock', text: line, wrap: true, spacing: 'Small' })),
       { type: 'FactSet', facts: cardFacts(message, context) },
     ],
@@ -201,7 +184,6 @@ export const TEAMS_NOTIFIER: NotifierDefinition<TeamsParameters> = {
     headers: { 'Content-Type': 'application/json; charset=utf-8' },
     body: buildTeamsPayload(message, {
       instanceId: event.instanceId,
-      region: notificationRegion(event.executionId),
       drill: event.drill === true,
     }),
   }),

@@ -39,6 +39,8 @@ export interface IncidentMessage {
   readonly executionId?: string;
   /** A link to the execution in the AWS console, when it can be built. */
   readonly executionUrl?: string;
+  /** The AWS region of the instance, when known (the one the title names). */
+  readonly region?: string;
 }
 
 /** One check result, read defensively from the event. */
@@ -488,6 +490,7 @@ export function buildIncidentMessage(event: NotifyEvent, options: MessageOptions
     lines: drill ? ['Fire drill: this execution was started by hand with `cpu-first-line-support drill`, not by the alarm.', ...lines] : lines,
     executionId,
     executionUrl: executionId ? executionConsoleUrl(executionId) : undefined,
+    region,
   };
 }
 

@@ -447,7 +447,7 @@ describe('the Teams card size', () => {
   }
 
   test('a message too large for Teams keeps its first lines, says how many were left out, and stays a valid card under the limit', () => {
-    const payload = buildTeamsPayload(bigMessage(60, 2_500), { instanceId: INSTANCE_ID, region: 'us-east-1' });
+    const payload = buildTeamsPayload(bigMessage(60, 2_500), { instanceId: INSTANCE_ID });
 
     expect(Buffer.byteLength(payload, 'utf8')).toBeLessThanOrEqual(MAX_TEAMS_PAYLOAD_BYTES);
     expect(envelopeProblem(payload)).toBeUndefined();
