@@ -1,12 +1,13 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
+import { PASSED_ROUTE53, REFUSED_URL as FAILED_URL } from './support/check-results';
 import { DRY_RUN, NOT_RUNNING } from './support/decisions';
 import { captureConsole, LocalHttpServer, Responder, sendJson, startHttpServer } from './support/local-servers';
 import { alertAlias, handler, notifyOpsGenie, readOpsGenieParameters } from '../../lambda/opsgenie-notify.lambda';
 import { InvalidEventError } from '../../lambda/shared/invalid-event-error';
 import { DESTINATION_ENV_PREFIX } from '../../lambda/shared/notifier';
 import { clearSecretCache } from '../../lambda/shared/secrets';
-import { CheckResult, NotifyEvent, RebootDecision } from '../../src/contract';
+import { NotifyEvent, RebootDecision } from '../../src/contract';
 
 const secretsMock = mockClient(SecretsManagerClient);
 const KEY_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:opsgenie-key-AbCdEf';
@@ -65,12 +66,6 @@ beforeEach(() => {
   respond((_request, response) => sendJson(response, 202, ACCEPTED));
 });
 
-const FAILED_URL: CheckResult = {
-  check: 'url', passed: false, reason: 'connection refused by 203.0.113.7:80', latencyMs: 3, checkedAt: '2024-05-01T10:10:00.000Z',
-};
-const PASSED_ROUTE53: CheckResult = {
-  check: 'route53', passed: true, reason: '16 of 16 Route 53 checkers report healthy (100%, needs more than 18%)', latencyMs: 40, checkedAt: '2024-05-01T10:10:00.000Z',
-};
 
 function event(overrides: Partial<NotifyEvent> = {}, parameters: Record<string, string> = {}): NotifyEvent {
   return {

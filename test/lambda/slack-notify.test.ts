@@ -1,5 +1,6 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
+import { FAILED_SSH, HTTP_500_URL as FAILED_URL } from './support/check-results';
 import { BUDGET_EXHAUSTED, DRY_RUN, NOT_RUNNING } from './support/decisions';
 import { captureConsole, LocalHttpServer, sendJson, startHttpServer } from './support/local-servers';
 import { InvalidEventError } from '../../lambda/shared/invalid-event-error';
@@ -7,7 +8,7 @@ import { buildIncidentMessage } from '../../lambda/shared/message';
 import { DESTINATION_ENV_PREFIX } from '../../lambda/shared/notifier';
 import { clearSecretCache } from '../../lambda/shared/secrets';
 import { handler, notifySlack, readSlackParameters, renderSlackText } from '../../lambda/slack-notify.lambda';
-import { CheckResult, NotifyEvent, RebootDecision } from '../../src/contract';
+import { NotifyEvent, RebootDecision } from '../../src/contract';
 
 const secretsMock = mockClient(SecretsManagerClient);
 const TOKEN_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:slack-bot-token-AbCdEf';
@@ -40,12 +41,6 @@ beforeEach(() => {
   slack.respondWith((_request, response) => sendJson(response, 200, { ok: true, ts: '1714557600.000100' }));
 });
 
-const FAILED_URL: CheckResult = {
-  check: 'url', passed: false, reason: 'HTTP 500 from http://203.0.113.7:80/, expected 200-399', latencyMs: 20, checkedAt: '2024-05-01T10:00:05.000Z',
-};
-const FAILED_SSH: CheckResult = {
-  check: 'ssh', passed: false, reason: 'no SSH handshake within 2000 ms with 203.0.113.7:22', latencyMs: 2000, checkedAt: '2024-05-01T10:00:06.000Z',
-};
 
 function event(overrides: Partial<NotifyEvent> = {}, parameters: Record<string, string> = {}): NotifyEvent {
   return {

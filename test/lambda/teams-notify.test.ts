@@ -1,5 +1,6 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
+import { FAILED_SSH, HTTP_500_URL as FAILED_URL } from './support/check-results';
 import { BUDGET_EXHAUSTED, DRY_RUN } from './support/decisions';
 import { captureConsole, closedPort, LocalHttpServer, sendJson, startHttpServer } from './support/local-servers';
 import { InvalidEventError } from '../../lambda/shared/invalid-event-error';
@@ -9,7 +10,7 @@ import { checkSecretEndpointUrl, secretUrlParts } from '../../lambda/shared/secr
 import { clearSecretCache } from '../../lambda/shared/secrets';
 import { buildTeamsPayload, handler, MAX_TEAMS_PAYLOAD_BYTES, notifyTeams } from '../../lambda/teams-notify.lambda';
 import { envelopeProblem, FakeTeamsWorkflow } from '../../local/fake-teams';
-import { CheckResult, NotificationKind, NotifyEvent, RebootDecision } from '../../src/contract';
+import { NotificationKind, NotifyEvent, RebootDecision } from '../../src/contract';
 
 const secretsMock = mockClient(SecretsManagerClient);
 const URL_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:teams-webhook-AbCdEf';
@@ -55,12 +56,6 @@ beforeEach(() => {
   teams.respondWith((_request, response) => accepted(response));
 });
 
-const FAILED_URL: CheckResult = {
-  check: 'url', passed: false, reason: 'HTTP 500 from http://203.0.113.7:80/, expected 200-399', latencyMs: 20, checkedAt: '2024-05-01T10:00:05.000Z',
-};
-const FAILED_SSH: CheckResult = {
-  check: 'ssh', passed: false, reason: 'no SSH handshake within 2000 ms with 203.0.113.7:22', latencyMs: 2000, checkedAt: '2024-05-01T10:00:06.000Z',
-};
 
 function event(overrides: Partial<NotifyEvent> = {}, parameters: Record<string, string> = {}): NotifyEvent {
   return {
