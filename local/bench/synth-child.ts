@@ -1,13 +1,14 @@
 /**
  * A child process of `npm run bench`: synthesizes one stack with `count` instances
- * (`ts-node local/bench/synth-child.ts <count>`) and prints one JSON line with what it
+ * (`ts-node local/bench/synth-child.ts <count> [floor]`; with `floor`, the `floorStack` of
+ * bare aws-cdk-lib constructs instead of the library's) and prints one JSON line with what it
  * measured. A fresh process per size keeps the peak RSS of one size apart from another's.
  */
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App } from 'aws-cdk-lib';
-import { benchStack } from './stack';
+import { App, Stack } from 'aws-cdk-lib';
+import { benchStack, floorStack } from './stack';
 
 /** What one synth measured. */
 export interface SynthSample {
@@ -28,13 +29,13 @@ export interface SynthSample {
   readonly peakRssBytes: number;
 }
 
-function synthesize(count: number): SynthSample {
+function synthesize(count: number, build: (app: App, count: number) => Stack): SynthSample {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-cdk.out-'));
   try {
     const rssBeforeBytes = process.memoryUsage().rss;
     const started = process.hrtime.bigint();
     const app = new App({ outdir });
-    const stack = benchStack(app, count);
+    const stack = build(app, count);
     const assembly = app.synth();
     const synthMs = Number(process.hrtime.bigint() - started) / 1e6;
     const artifact = assembly.getStackByName(stack.stackName);
@@ -58,7 +59,8 @@ function synthesize(count: number): SynthSample {
 }
 
 const count = Number(process.argv[2]);
-if (!Number.isInteger(count) || count < 1) {
-  throw new Error(`usage: synth-child.ts <instance count>, got ${process.argv[2]}`);
+const kind = process.argv[3];
+if (!Number.isInteger(count) || count < 1 || (kind !== undefined && kind !== 'floor')) {
+  throw new Error(`usage: synth-child.ts <instance count> [floor], got ${process.argv.slice(2).join(' ')}`);
 }
-console.log(JSON.stringify(synthesize(count)));
+console.log(JSON.stringify(synthesize(count, kind === 'floor' ? floorStack : benchStack)));

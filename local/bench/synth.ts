@@ -57,12 +57,25 @@ export interface SynthScaling {
   readonly msPerInstanceRuns: number[];
   /** Their median. */
   readonly msPerInstance: number;
+  /** The same measures of `floorStack`, synthesized in the same runs: aws-cdk-lib's own part. */
+  readonly floor: FloorScaling;
 }
 
-/** Synthesizes `instances` in a fresh child process and returns what it measured. */
-function synthInChild(instances: number): SynthSample {
+/** How the synth of `floorStack` (four bare aws-cdk-lib resources per instance) grows with instances. */
+export interface FloorScaling {
+  /** Resources each extra instance adds: (R(max) - R(10)) / (max - 10). */
+  readonly perInstance: number;
+  /** The synth time each extra instance adds in each run, in ms: (t(max) - t(10)) / (max - 10). */
+  readonly msPerInstanceRuns: number[];
+  /** Their median. */
+  readonly msPerInstance: number;
+}
+
+/** Synthesizes `instances` (of `floorStack` with `floor`) in a fresh child process and returns what it measured. */
+function synthInChild(instances: number, floor = false): SynthSample {
   const child = path.join(__dirname, 'synth-child.ts');
-  const stdout = execFileSync(process.execPath, [require.resolve('ts-node/dist/bin.js'), child, String(instances)], {
+  const args = [require.resolve('ts-node/dist/bin.js'), child, String(instances), ...(floor ? ['floor'] : [])];
+  const stdout = execFileSync(process.execPath, args, {
     encoding: 'utf8',
     // This process has type-checked the sources already; the children only run them.
     env: { ...process.env, TS_NODE_PROJECT: 'tsconfig.dev.json', TS_NODE_TRANSPILE_ONLY: 'true' },
@@ -91,11 +104,18 @@ function summarize(instances: number, samples: SynthSample[]): SynthSize {
 
 /**
  * Synthesizes a stack of each size `runs` times, each in its own child process. A run
- * synthesizes every size once, one after the other, so that the sizes of one run see the same
- * machine: the synth time per instance is the median of the runs' own slopes.
+ * synthesizes every size once, one after the other, then `floorStack` with 10 and the largest
+ * size, so that the sizes of one run see the same machine: the synth time per instance, the
+ * library's and the floor's, is the median of the runs' own slopes.
  */
 export function measureSynth(instanceCounts: number[], runs: number): SynthScaling {
-  const samplesByRun = Array.from({ length: runs }, () => instanceCounts.map((count) => synthInChild(count)));
+  const largest = Math.max(...instanceCounts);
+  const floorCounts = [10, largest];
+  const runsSamples = Array.from({ length: runs }, () => ({
+    library: instanceCounts.map((count) => synthInChild(count)),
+    floor: floorCounts.map((count) => synthInChild(count, true)),
+  }));
+  const samplesByRun = runsSamples.map((run) => run.library);
   const sizes = instanceCounts.map((count, i) => summarize(count, samplesByRun.map((run) => run[i])));
   const first = sizes[0];
   const last = sizes[sizes.length - 1];
@@ -119,7 +139,18 @@ export function measureSynth(instanceCounts: number[], runs: number): SynthScali
     bindingLimit: maxInstancesByResources <= maxInstancesByBytes ? 'resources' : 'template size',
     msPerInstanceRuns: slopes,
     msPerInstance: median(slopes),
+    floor: floorScaling(runsSamples.map((run) => run.floor)),
   };
+}
+
+/** The floor's resources and synth time per extra instance, from runs of its two sizes. */
+function floorScaling(runs: SynthSample[][]): FloorScaling {
+  const slope = (run: SynthSample[], of: (sample: SynthSample) => number): number =>
+    (of(run[1]) - of(run[0])) / (run[1].instances - run[0].instances);
+  const perInstance = new Set(runs.map((run) => slope(run, (s) => s.resources)));
+  if (perInstance.size !== 1) throw new Error(`The floor stack synthesized to different resource counts: ${[...perInstance]}`);
+  const slopes = runs.map((run) => slope(run, (s) => s.synthMs));
+  return { perInstance: [...perInstance][0], msPerInstanceRuns: slopes, msPerInstance: median(slopes) };
 }
 
 /** Resource types whose count differs between two sizes, with the difference. */
