@@ -93,6 +93,17 @@ function cardFacts(message: IncidentMessage, context: CardContext): Array<{ titl
   return facts;
 }
 
+/**
+ * A block that shows `text` as it is. Teams reads a `TextBlock`'s text as markdown, so an alarm
+ * reason, a URL or a name with `_`, `*` or `[…](…)` in it would turn italic, bold or into a link;
+ * the `TextRun`s of a `RichTextBlock` are never read as markdown.
+ *
+ * @see https://learn.microsoft.com/en-us/adaptive-cards/authoring-cards/text-features
+ */
+function literalText(text: string, style: Record<string, string> = {}): Record<string, unknown> {
+  return { type: 'RichTextBlock', inlines: [{ type: 'TextRun', text, ...style }] };
+}
+
 /** The Adaptive Card (version 1.4) for a message, with the given lines. */
 function adaptiveCard(message: IncidentMessage, context: CardContext, lines: readonly string[]): Record<string, unknown> {
   return {
@@ -101,8 +112,8 @@ function adaptiveCard(message: IncidentMessage, context: CardContext, lines: rea
     version: '1.4',
     msteams: { width: 'Full' },
     body: [
-      { type: 'TextBlock', text: message.title, weight: 'Bolder', size: 'Medium', color: TITLE_COLORS[message.kind] ?? 'attention', wrap: true },
-      ...lines.map((line) => ({ type: 'TextBlock', text: line, wrap: true, spacing: 'Small' })),
+      literalText(message.title, { weight: 'Bolder', size: 'Medium', color: TITLE_COLORS[message.kind] ?? 'attention' }),
+      ...lines.map((line) => ({ ...literalText(line), spacing: 'Small' })),
       { type: 'FactSet', facts: cardFacts(message, context) },
     ],
     ...(message.executionUrl

@@ -62,6 +62,17 @@ export interface FakeTeamsPost {
   readonly card: any;
 }
 
+/**
+ * The text a person reads on a posted card, a line per block: a `TextBlock`'s text, and the
+ * `TextRun`s of a `RichTextBlock` joined (Adaptive Cards schema 1.4).
+ */
+export function cardText(card: any): string {
+  const blocks: any[] = Array.isArray(card?.body) ? card.body : [];
+  return blocks.map((block) => (block.type === 'RichTextBlock'
+    ? (block.inlines ?? []).map((inline: any) => (typeof inline === 'string' ? inline : inline.text ?? '')).join('')
+    : block.text ?? '')).join('\n');
+}
+
 /** Why a request body is not a message with one Adaptive Card, or `undefined` when it is. */
 export function envelopeProblem(body: string): string | undefined {
   let message: any;

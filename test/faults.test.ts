@@ -6,6 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Template } from 'aws-cdk-lib/assertions';
+import { cardText } from '../local/fake-teams';
 import { Fault, FAULTS, faultTable } from '../local/faults';
 import { messageText, OPSGENIE_KEY, PAGERDUTY_ROUTING_KEY, playScenario, ScenarioResult, SLACK_TOKEN } from '../local/scenarios';
 
@@ -22,7 +23,7 @@ const withoutRoutingKey = (body: any) => ({ ...body, routing_key: undefined });
 function otherMessages(result: ScenarioResult): string[] {
   const services = result.report.notificationServices;
   return [
-    ...result.teamsPosts.map((post) => (post.card.body as any[]).map((block) => block.text ?? '').join('\n')),
+    ...result.teamsPosts.map((post) => cardText(post.card)),
     ...result.pagerDutyRequests.filter((r) => r.accepted).map((r) => [r.body?.payload?.summary, r.body?.payload?.custom_details?.description].join('\n')),
     ...services.published.map((p) => [p.Subject, p.Message].join('\n')),
     ...services.events.map((e) => (typeof e.Detail === 'string' ? e.Detail : JSON.stringify(e.Detail))),

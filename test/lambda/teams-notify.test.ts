@@ -76,8 +76,10 @@ function postedCard(): any {
   return JSON.parse(teams.requests[teams.requests.length - 1].body).attachments[0].content;
 }
 
+/** The text of each block of the card but the facts, the title's first. */
 function texts(card: any): string[] {
-  return card.body.filter((element: any) => element.type === 'TextBlock').map((element: any) => element.text);
+  return card.body.filter((element: any) => element.type === 'RichTextBlock')
+    .map((element: any) => element.inlines.map((inline: any) => inline.text).join(''));
 }
 
 function facts(card: any): Record<string, string> {
@@ -119,12 +121,15 @@ describe('teams-notify against a local Workflows webhook', () => {
     expect(body.attachments).toEqual([{ contentType: 'application/vnd.microsoft.card.adaptive', contentUrl: null, content: expect.any(Object) }]);
     const card = body.attachments[0].content;
     expect(card).toMatchObject({ type: 'AdaptiveCard', version: '1.4' });
-    expect(card.body[0]).toMatchObject({
-      type: 'TextBlock',
-      weight: 'Bolder',
-      color: 'attention',
-      wrap: true,
-      text: `EC2 instance ${INSTANCE_ID} (${process.env.AWS_REGION}) unresponsive after a reboot`,
+    expect(card.body[0]).toEqual({
+      type: 'RichTextBlock',
+      inlines: [{
+        type: 'TextRun',
+        weight: 'Bolder',
+        size: 'Medium',
+        color: 'attention',
+        text: `EC2 instance ${INSTANCE_ID} (${process.env.AWS_REGION}) unresponsive after a reboot`,
+      }],
     });
     expect(texts(card)).toEqual(expect.arrayContaining([
       'It failed its checks, was rebooted, and still fails them. A human must look at it.',
@@ -184,9 +189,9 @@ describe('teams-notify for every kind', () => {
 
     expect(result.delivered).toBe(true);
     const card = postedCard();
-    expect(card.body[0]).toMatchObject({ weight: 'Bolder', color });
-    expect(card.body[0].text).toContain(title);
-    expect(card.body[0].text).toContain(INSTANCE_ID);
+    expect(card.body[0].inlines[0]).toMatchObject({ weight: 'Bolder', color });
+    expect(texts(card)[0]).toContain(title);
+    expect(texts(card)[0]).toContain(INSTANCE_ID);
     expect(texts(card).slice(1).join('\n')).toContain(line);
     expect(facts(card).Kind).toBe(kind);
     expect(JSON.stringify(card)).not.toMatch(/\bundefined\b|\[object Object\]/);
@@ -196,15 +201,25 @@ describe('teams-notify for every kind', () => {
     await handler(event({ kind: 'WOULD_REBOOT', decision: DRY_RUN as RebootDecision, drill: true }));
 
     const card = postedCard();
-    expect(card.body[0].text).toMatch(/^DRILL: EC2 instance .* would be rebooted \(dry run\)$/);
-    expect(card.body[0].color).toBe('warning');
+    expect(texts(card)[0]).toMatch(/^DRILL: EC2 instance .* would be rebooted \(dry run\)$/);
+    expect(card.body[0].inlines[0].color).toBe('warning');
     expect(facts(card).Drill).toBe('yes: started as a fire drill');
+  });
+
+  test('text with markdown in it is shown as it is: no block of the card is read as markdown', async () => {
+    // Teams reads a TextBlock as markdown: this reason would lose its underscores and asterisks and grow a link.
+    const reason = 'HTTP 500 from http://web_prod_1:80/ with **maintenance** [details](https://example.com/x)';
+    await handler(event({ lastRun: [{ ...FAILED_URL, reason }] }));
+
+    const card = postedCard();
+    expect(card.body.map((block: any) => block.type)).not.toContain('TextBlock');
+    expect(texts(card).join('\n')).toContain(reason);
   });
 
   test('an event that is not a drill has no drill mark', async () => {
     await handler(event({ drill: false }));
 
-    expect(postedCard().body[0].text).not.toContain('DRILL');
+    expect(texts(postedCard())[0]).not.toContain('DRILL');
     expect(facts(postedCard()).Drill).toBeUndefined();
   });
 
@@ -496,7 +511,7 @@ describe('teams-notify against the fake Workflows webhook', () => {
 
     expect(fake.posts).toHaveLength(1);
     expect(result.reference).toBe(fake.posts[0].runId);
-    expect(fake.posts[0].card.body[0].text).toContain('RESOLVED');
+    expect(texts(fake.posts[0].card)[0]).toContain('RESOLVED');
   });
 
   test('a regenerated URL is refused for good (TeamsApiError), and nothing is posted', async () => {
