@@ -63,14 +63,19 @@ export interface FakeTeamsPost {
 }
 
 /**
- * The text a person reads on a posted card, a line per block: a `TextBlock`'s text, and the
- * `TextRun`s of a `RichTextBlock` joined (Adaptive Cards schema 1.4).
+ * The text a person reads in one block of a card: a `TextBlock`'s text, or the inlines of a
+ * `RichTextBlock` joined (`TextRun`s, or plain strings, as Adaptive Cards schema 1.4 allows).
  */
+export function blockText(block: any): string {
+  return block.type === 'RichTextBlock'
+    ? (block.inlines ?? []).map((inline: any) => (typeof inline === 'string' ? inline : inline.text ?? '')).join('')
+    : block.text ?? '';
+}
+
+/** The text a person reads on a posted card, a line per block. */
 export function cardText(card: any): string {
   const blocks: any[] = Array.isArray(card?.body) ? card.body : [];
-  return blocks.map((block) => (block.type === 'RichTextBlock'
-    ? (block.inlines ?? []).map((inline: any) => (typeof inline === 'string' ? inline : inline.text ?? '')).join('')
-    : block.text ?? '')).join('\n');
+  return blocks.map(blockText).join('\n');
 }
 
 /** Why a request body is not a message with one Adaptive Card, or `undefined` when it is. */

@@ -6,24 +6,17 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { benchStack, floorStack } from '../local/bench/stack';
+import { countBy } from '../local/bench/stats';
+import { growthByType } from '../local/bench/synth';
 
 const PER_INSTANCE_TYPES = ['AWS::CloudWatch::Alarm', 'AWS::Events::Rule', 'AWS::IAM::Role', 'AWS::StepFunctions::StateMachine'];
 
 /** Resources by type that `instances - 1` more instances add to the stack `build` makes. */
 function growth(build: (app: App, count: number) => Stack, instances: number): Record<string, number> {
-  const count = (n: number): Record<string, number> => {
-    const stack = build(new App(), n);
-    const byType: Record<string, number> = {};
-    for (const { Type } of Object.values<{ Type: string }>(Template.fromStack(stack).toJSON().Resources)) {
-      byType[Type] = (byType[Type] ?? 0) + 1;
-    }
-    return byType;
-  };
-  const one = count(1);
-  const many = count(instances);
-  return Object.fromEntries(Object.keys(many)
-    .map((type): [string, number] => [type, many[type] - (one[type] ?? 0)])
-    .filter(([, added]) => added !== 0));
+  const size = (n: number) => ({
+    resourcesByType: countBy(Object.values<{ Type: string }>(Template.fromStack(build(new App(), n)).toJSON().Resources).map((r) => r.Type)),
+  });
+  return Object.fromEntries(growthByType(size(1), size(instances)));
 }
 
 describe('bench stacks', () => {

@@ -9,6 +9,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import { benchStack, floorStack } from './stack';
+import { countBy } from './stats';
 
 /** What one synth measured. */
 export interface SynthSample {
@@ -41,13 +42,11 @@ function synthesize(count: number, build: (app: App, count: number) => Stack): S
     const artifact = assembly.getStackByName(stack.stackName);
     const resources = Object.values<{ Type: string }>(artifact.template.Resources ?? {});
     const warnings = [...new Set(artifact.messages.filter((m) => m.level === 'warning').map((m) => String(m.entry.data)))];
-    const resourcesByType: Record<string, number> = {};
-    for (const { Type } of resources) resourcesByType[Type] = (resourcesByType[Type] ?? 0) + 1;
     return {
       instances: count,
       synthMs,
       resources: resources.length,
-      resourcesByType,
+      resourcesByType: countBy(resources.map((r) => r.Type)),
       templateBytes: fs.statSync(artifact.templateFullPath).size,
       warnings,
       rssBeforeBytes,

@@ -154,7 +154,7 @@ function floorScaling(runs: SynthSample[][]): FloorScaling {
 }
 
 /** Resource types whose count differs between two sizes, with the difference. */
-export function growthByType(from: SynthSize, to: SynthSize): Array<[string, number]> {
+export function growthByType(from: Pick<SynthSize, 'resourcesByType'>, to: Pick<SynthSize, 'resourcesByType'>): Array<[string, number]> {
   const types = new Set([...Object.keys(from.resourcesByType), ...Object.keys(to.resourcesByType)]);
   return [...types]
     .map((type): [string, number] => [type, (to.resourcesByType[type] ?? 0) - (from.resourcesByType[type] ?? 0)])

@@ -9,7 +9,7 @@ import { DESTINATION_ENV_PREFIX, readDestination } from '../../lambda/shared/not
 import { checkSecretEndpointUrl, secretUrlParts } from '../../lambda/shared/secret-endpoint';
 import { clearSecretCache } from '../../lambda/shared/secrets';
 import { buildTeamsPayload, handler, MAX_TEAMS_PAYLOAD_BYTES, notifyTeams } from '../../lambda/teams-notify.lambda';
-import { envelopeProblem, FakeTeamsWorkflow } from '../../local/fake-teams';
+import { blockText, envelopeProblem, FakeTeamsWorkflow } from '../../local/fake-teams';
 import { NotificationKind, NotifyEvent, RebootDecision } from '../../src/contract';
 
 const secretsMock = mockClient(SecretsManagerClient);
@@ -78,8 +78,7 @@ function postedCard(): any {
 
 /** The text of each block of the card but the facts, the title's first. */
 function texts(card: any): string[] {
-  return card.body.filter((element: any) => element.type === 'RichTextBlock')
-    .map((element: any) => element.inlines.map((inline: any) => inline.text).join(''));
+  return card.body.filter((element: any) => element.type === 'RichTextBlock').map(blockText);
 }
 
 function facts(card: any): Record<string, string> {
